@@ -1,0 +1,25 @@
+# Two commands are all a user needs: `make demo` and `make test`.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: demo test bench clean
+
+# (Re)install only when the venv is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/numnet demo
+
+test: $(STAMP)
+	$(PYTHON) -m pytest -n 2 --doctest-modules src/numnet tests
+
+bench: $(STAMP)
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info numnet-demo

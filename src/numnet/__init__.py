@@ -1,0 +1,31 @@
+"""numnet: neural networks in plain NumPy, correct to the last gradient.
+
+Shapes are batch-first everywhere: ``X`` is ``(n_samples, n_features)``,
+Dense weights are ``(n_inputs, n_neurons)``, biases ``(n_neurons,)`` and
+``Y = X @ W + b``. Only NumPy is needed to ``import numnet``; plotting,
+scikit-learn, ONNX and the command line are optional extras.
+"""
+from numnet.datasets import (from_one_hot, load_digits, one_hot, sine_data, spiral_data,
+                             train_test_split, vertical_data, xor)
+from numnet.exceptions import ModelFileError, TrainingDivergedError
+from numnet.gradcheck import GradcheckReport, gradcheck
+from numnet.layers import (ELU, GELU, BatchNorm, Dense, Dropout, Identity, Layer, LeakyReLU, ReLU,
+                           Sigmoid, Softmax, Softplus, Tanh, log_softmax, sigmoid, softmax)
+from numnet.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, Huber, Loss,
+                           MeanAbsoluteError, MeanSquaredError)
+from numnet.model import (Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
+                          ReduceLROnPlateau, Sequential)
+from numnet.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Sequential", "Layer", "Dense", "Dropout", "BatchNorm", "ReLU", "LeakyReLU", "ELU", "GELU",
+    "Sigmoid", "Tanh", "Softplus", "Identity", "Softmax", "softmax", "log_softmax", "sigmoid",
+    "Loss", "CategoricalCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
+    "MeanAbsoluteError", "Huber", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+    "Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
+    "ReduceLROnPlateau", "gradcheck", "GradcheckReport", "TrainingDivergedError",
+    "ModelFileError", "spiral_data", "vertical_data", "sine_data", "xor", "one_hot",
+    "from_one_hot", "load_digits", "train_test_split", "__version__",
+]

@@ -1,0 +1,38 @@
+"""Entry point: ``numnet COMMAND [options]``; each command lives in its own module."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from numnet import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="numnet", description="Train, inspect and use numnet neural networks.")
+    parser.add_argument("--version", action="version", version=f"numnet {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from numnet.cli import demo
+
+    demo.add_parser(commands)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except (ValueError, TypeError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"numnet {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

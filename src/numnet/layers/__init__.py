@@ -1,0 +1,11 @@
+"""Layers: each has ``forward(X, training)`` / ``backward(dY)`` and ``params`` / ``grads``."""
+from numnet.layers.activations import (ELU, GELU, Activation, Identity, LeakyReLU, ReLU, Sigmoid,
+                                       Softmax, Softplus, Tanh, log_softmax, sigmoid, softmax)
+from numnet.layers.base import Layer
+from numnet.layers.batchnorm import BatchNorm
+from numnet.layers.dense import Dense
+from numnet.layers.dropout import Dropout
+
+__all__ = ["Layer", "Dense", "Dropout", "BatchNorm", "Activation", "ReLU", "LeakyReLU", "ELU",
+           "GELU", "Sigmoid", "Tanh", "Softplus", "Identity", "Softmax", "softmax", "log_softmax",
+           "sigmoid"]

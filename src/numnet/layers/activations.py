@@ -1,0 +1,213 @@
+"""Activation functions as layers: element-wise nonlinearities and softmax.
+
+Each ``backward`` multiplies the incoming gradient by the local derivative
+(the chain rule), using what ``forward`` cached; none has parameters.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from numnet.layers.base import Layer
+from numnet.registry import ACTIVATIONS, LAYERS
+
+
+class Activation(Layer):
+    """Base for parameter-free, shape-preserving layers."""
+
+    def get_config(self):
+        return {"name": self.name}
+
+
+@LAYERS.register("relu")
+@ACTIVATIONS.register("relu")
+class ReLU(Activation):
+    """``max(0, x)``; derivative 1 where the output is positive, else 0."""
+
+    def forward(self, X, training=False):
+        self._Y = np.maximum(X, 0)
+        return self._Y
+
+    def backward(self, dY):
+        return dY * (self._Y > 0)
+
+
+@LAYERS.register("leaky_relu")
+@ACTIVATIONS.register("leaky_relu")
+class LeakyReLU(Activation):
+    """``x`` for ``x > 0`` else ``alpha * x``; derivative 1 or ``alpha``."""
+
+    def __init__(self, alpha: float = 0.01, name=None):
+        super().__init__(name=name)
+        if not alpha >= 0:
+            raise ValueError(f"LeakyReLU alpha must be >= 0, got {alpha}")
+        self.alpha = float(alpha)
+
+    def forward(self, X, training=False):
+        self._positive = X > 0
+        return np.where(self._positive, X, self.alpha * X)
+
+    def backward(self, dY):
+        return np.where(self._positive, dY, self.alpha * dY)
+
+    def get_config(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+
+@LAYERS.register("elu")
+@ACTIVATIONS.register("elu")
+class ELU(Activation):
+    """``x`` for ``x > 0`` else ``alpha * (exp(x) - 1)``; derivative 1 or ``y + alpha``."""
+
+    def __init__(self, alpha: float = 1.0, name=None):
+        super().__init__(name=name)
+        self.alpha = float(alpha)
+
+    def forward(self, X, training=False):
+        self._X = X
+        # expm1 of min(x, 0) never overflows for large positive x.
+        self._Y = np.where(X > 0, X, self.alpha * np.expm1(np.minimum(X, 0)))
+        return self._Y
+
+    def backward(self, dY):
+        return dY * np.where(self._X > 0, 1, self._Y + self.alpha)
+
+    def get_config(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+
+@LAYERS.register("gelu")
+@ACTIVATIONS.register("gelu")
+class GELU(Activation):
+    """Gaussian error linear unit, tanh approximation (as in BERT and GPT-2).
+
+    ``0.5 x (1 + tanh(u))`` with ``u = sqrt(2/pi) (x + 0.044715 x^3)``.
+    """
+
+    _C = math.sqrt(2.0 / math.pi)
+
+    def forward(self, X, training=False):
+        self._X = X
+        self._tanh = np.tanh(self._C * (X + 0.044715 * X**3))
+        return 0.5 * X * (1.0 + self._tanh)
+
+    def backward(self, dY):
+        X, t = self._X, self._tanh
+        du_dx = self._C * (1.0 + 3 * 0.044715 * X**2)
+        return dY * (0.5 * (1.0 + t) + 0.5 * X * (1.0 - t * t) * du_dx)
+
+
+@LAYERS.register("sigmoid", "logistic")
+@ACTIVATIONS.register("sigmoid", "logistic")
+class Sigmoid(Activation):
+    """``1 / (1 + exp(-x))``; derivative ``y (1 - y)``; stable for x of ±1e4."""
+
+    def forward(self, X, training=False):
+        self._Y = sigmoid(X)
+        return self._Y
+
+    def backward(self, dY):
+        Y = self._Y
+        return dY * Y * (1.0 - Y)
+
+
+@LAYERS.register("tanh")
+@ACTIVATIONS.register("tanh")
+class Tanh(Activation):
+    """``tanh(x)``; derivative ``1 - y²``."""
+
+    def forward(self, X, training=False):
+        self._Y = np.tanh(X)
+        return self._Y
+
+    def backward(self, dY):
+        return dY * (1.0 - self._Y * self._Y)
+
+
+@LAYERS.register("softplus")
+@ACTIVATIONS.register("softplus")
+class Softplus(Activation):
+    """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``; derivative ``sigmoid(x)``."""
+
+    def forward(self, X, training=False):
+        self._X = X
+        return np.logaddexp(0, X).astype(X.dtype, copy=False)
+
+    def backward(self, dY):
+        return dY * sigmoid(self._X)
+
+
+@LAYERS.register("identity", "linear")
+@ACTIVATIONS.register("identity", "linear")
+class Identity(Activation):
+    """``x``: the output of a regression network; derivative 1."""
+
+    def forward(self, X, training=False):
+        return X
+
+    def backward(self, dY):
+        return dY
+
+
+@LAYERS.register("softmax")
+@ACTIVATIONS.register("softmax")
+class Softmax(Activation):
+    """Turns each row of logits into probabilities that sum to 1.
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The class axis. With batch-first data ``(n_samples, n_classes)`` that is
+        the last axis: each *sample* is normalised over its classes, never a
+        class over the samples.
+
+    Notes
+    -----
+    ``p = exp(z - max z) / sum(exp(z - max z))``: subtracting the row maximum
+    changes nothing mathematically and keeps ``exp`` from overflowing.
+    The Jacobian-vector product is ``dL/dz = p * (g - sum(g * p))`` with
+    ``g = dL/dp``, done for the whole batch at once. Followed by categorical
+    cross-entropy, a model skips this and uses the fused ``(p - t) / n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Softmax().forward(np.array([[1e4, 0.0, -1e4]])).round(3)
+    array([[1., 0., 0.]])
+    """
+
+    def __init__(self, axis: int = -1, name=None):
+        super().__init__(name=name)
+        self.axis = int(axis)
+
+    def forward(self, X, training=False):
+        self._Y = softmax(X, axis=self.axis)
+        return self._Y
+
+    def backward(self, dY):
+        P = self._Y
+        return P * (dY - np.sum(dY * P, axis=self.axis, keepdims=True))
+
+    def get_config(self):
+        return {"name": self.name, "axis": self.axis}
+
+
+def sigmoid(X: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow: ``exp`` only ever sees ``-|x|``."""
+    E = np.exp(-np.abs(X))
+    # For x >= 0: 1/(1+e^-x); for x < 0: e^x/(1+e^x). Both use e = exp(-|x|) <= 1.
+    return np.where(X >= 0, 1.0, E) / (1.0 + E)
+
+
+def softmax(X: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Row-wise softmax of ``X`` (n_samples, n_classes), shifted by the row max."""
+    E = np.exp(X - np.max(X, axis=axis, keepdims=True))
+    E /= np.sum(E, axis=axis, keepdims=True)
+    return E
+
+
+def log_softmax(X: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``log(softmax(X))`` computed as ``z - max - log(sum(exp(z - max)))``; never log(0)."""
+    shifted = X - np.max(X, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

@@ -1,0 +1,195 @@
+"""The fully connected layer, ``Y = X @ W + b``."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from numnet._validation import check_random_state
+from numnet.layers.base import Layer
+from numnet.layers.initializers import get_initializer
+from numnet.registry import LAYERS, INITIALIZERS, serialize
+
+
+@LAYERS.register("dense")
+class Dense(Layer):
+    """A fully connected layer: every input feeds every neuron.
+
+    ``Y = X @ W + b`` with ``X`` of shape ``(n_samples, n_inputs)``, weights ``W``
+    of shape ``(n_inputs, n_neurons)`` and biases ``b`` of shape ``(n_neurons,)``.
+    The weights have one row per *input feature*, not per sample: the samples
+    of a batch all flow through the same weights.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features. ``Dense(n_neurons)`` with one argument infers
+        it from the first batch (or from the previous layer in a model).
+    n_neurons : int
+        Number of outputs.
+    weight_init : {"glorot", "he", "lecun", "normal", "zeros"} or callable
+        How weights start; a callable gets ``(shape, rng, dtype)``.
+    init_scale : float, optional
+        The std for ``weight_init="normal"`` (default 0.01).
+    l1, l2 : float
+        Penalties ``l1 * sum(|W|)`` and ``l2 * sum(W**2)`` added to the loss.
+    bias_l1, bias_l2 : float
+        The same for the biases.
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights.
+    dtype : numpy dtype, default float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(2, 3, random_state=0)
+    >>> layer.weights.shape, layer.biases.shape
+    ((2, 3), (3,))
+    >>> layer.forward(np.ones((300, 2))).shape
+    (300, 3)
+    """
+
+    def __init__(self, n_inputs: int | None = None, n_neurons: int | None = None,
+                 weight_init="glorot", init_scale: float | None = None,
+                 l1: float = 0.0, l2: float = 0.0, bias_l1: float = 0.0, bias_l2: float = 0.0,
+                 random_state=None, dtype=None, name: str | None = None):
+        super().__init__(name=name, dtype=dtype)
+        if n_neurons is None:  # Dense(n_neurons): infer the inputs later
+            n_inputs, n_neurons = None, n_inputs
+        self.n_inputs = _check_size(n_inputs, "n_inputs", allow_none=True)
+        self.n_neurons = _check_size(n_neurons, "n_neurons")
+        self.weight_init = weight_init
+        self.init_scale = init_scale
+        self._initializer = get_initializer(weight_init, init_scale)
+        for key, value in dict(l1=l1, l2=l2, bias_l1=bias_l1, bias_l2=bias_l2).items():
+            if not (isinstance(value, numbers.Real) and value >= 0):
+                raise ValueError(f"Dense {key} must be a number >= 0, got {value!r}")
+        self.l1, self.l2, self.bias_l1, self.bias_l2 = float(l1), float(l2), float(bias_l1), float(bias_l2)
+        self.random_state = random_state
+        self.input_grad = True  # a model turns this off for its first layer: dX is never used
+        if self.n_inputs is not None:
+            self.build((self.n_inputs,), dtype)
+
+    # -- parameters ---------------------------------------------------------
+    def build(self, input_shape, dtype=None):
+        n_inputs = int(input_shape[-1])
+        if self.n_inputs is not None and n_inputs != self.n_inputs:
+            raise ValueError(f"Dense layer {self.name or ''} expects {self.n_inputs} inputs, got {n_inputs}")
+        super().build((n_inputs,), dtype)
+        self.n_inputs = n_inputs
+        rng = check_random_state(self.random_state)
+        shape = (n_inputs, self.n_neurons)
+        weights = np.asarray(self._initializer(shape, rng, self.dtype), dtype=self.dtype)
+        if weights.shape != shape:
+            raise ValueError(f"weight_init returned shape {weights.shape}, expected {shape}")
+        self.params = {"weights": weights, "biases": np.zeros(self.n_neurons, dtype=self.dtype)}
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weights of shape ``(n_inputs, n_neurons)``; assigning copies into the same array."""
+        return self.params["weights"]
+
+    @weights.setter
+    def weights(self, value):
+        _assign(self.params["weights"], value, "weights")
+
+    @property
+    def biases(self) -> np.ndarray:
+        """Biases of shape ``(n_neurons,)``; assigning copies into the same array."""
+        return self.params["biases"]
+
+    @biases.setter
+    def biases(self, value):
+        _assign(self.params["biases"], value, "biases")
+
+    def compute_output_shape(self, input_shape):
+        return (self.n_neurons,)
+
+    # -- computation --------------------------------------------------------
+    def forward(self, X, training=False):
+        """``X`` (n_samples, n_inputs) -> ``X @ W + b`` (n_samples, n_neurons)."""
+        self._ensure_built(X)
+        self._X = X  # backward needs the input for dL/dW = X.T @ dY
+        Y = X @ self.params["weights"]
+        Y += self.params["biases"]
+        return Y
+
+    def backward(self, dY):
+        """Chain rule for ``Y = X @ W + b``.
+
+        Notes
+        -----
+        ``dL/dW = X.T @ dY`` (n_inputs, n_neurons), ``dL/db = sum over samples of dY``
+        (n_neurons,) and ``dL/dX = dY @ W.T`` (n_samples, n_inputs). The sum over
+        samples (axis 0) is where hand-written bias gradients often go wrong.
+        """
+        W, grads = self.params["weights"], self.grads
+        # Write into the existing arrays: they may be views of the model's flat buffer.
+        np.matmul(self._X.T, dY, out=grads["weights"])
+        np.sum(dY, axis=0, out=grads["biases"])
+        if self.l1 or self.l2 or self.bias_l1 or self.bias_l2:
+            self._add_penalty_gradients()
+        return dY @ W.T if self.input_grad else None
+
+    def _add_penalty_gradients(self):
+        W, b, grads = self.params["weights"], self.params["biases"], self.grads
+        if self.l1:
+            grads["weights"] += self.l1 * np.sign(W)
+        if self.l2:
+            grads["weights"] += 2.0 * self.l2 * W
+        if self.bias_l1:
+            grads["biases"] += self.bias_l1 * np.sign(b)
+        if self.bias_l2:
+            grads["biases"] += 2.0 * self.bias_l2 * b
+
+    def regularization_loss(self):
+        """``l1*sum|W| + l2*sum W² + bias_l1*sum|b| + bias_l2*sum b²``."""
+        W, b = self.params["weights"], self.params["biases"]
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(W).sum())
+        if self.l2:
+            total += self.l2 * float(np.square(W).sum())
+        if self.bias_l1:
+            total += self.bias_l1 * float(np.abs(b).sum())
+        if self.bias_l2:
+            total += self.bias_l2 * float(np.square(b).sum())
+        return total
+
+    def get_config(self):
+        init = self.weight_init
+        if not isinstance(init, str):
+            init = serialize(init) if hasattr(init, "get_config") else repr(init)
+        return {"name": self.name, "n_inputs": self.n_inputs, "n_neurons": self.n_neurons,
+                "weight_init": init, "init_scale": self.init_scale, "l1": self.l1, "l2": self.l2,
+                "bias_l1": self.bias_l1, "bias_l2": self.bias_l2,
+                "dtype": None if self.dtype is None else self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("weight_init"), dict):
+            config["weight_init"] = INITIALIZERS.get(config["weight_init"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"Dense({self.n_inputs}, {self.n_neurons})"
+
+
+def _check_size(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value <= 0:
+        raise ValueError(f"Dense {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _assign(target: np.ndarray, value, name: str) -> None:
+    value = np.asarray(value)
+    if value.shape != target.shape:
+        hint = ""
+        if value.ndim == 2 and value.shape[::-1] == target.shape:
+            hint = f"; it looks transposed: pass its .T (weights are (n_inputs, n_neurons))"
+        raise ValueError(f"{name} must have shape {target.shape}, got {value.shape}{hint}")
+    target[...] = value

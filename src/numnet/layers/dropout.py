@@ -1,0 +1,47 @@
+"""Inverted dropout."""
+from __future__ import annotations
+
+import numpy as np
+
+from numnet._validation import check_random_state
+from numnet.layers.base import Layer
+from numnet.registry import LAYERS
+
+
+@LAYERS.register("dropout")
+class Dropout(Layer):
+    """Zeroes a random fraction ``rate`` of the inputs while training.
+
+    The kept inputs are scaled by ``1 / (1 - rate)`` ("inverted" dropout), so
+    the expected output equals the input and inference is the identity.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Fraction of inputs *dropped* (as in Keras and PyTorch).
+    random_state : None, int or numpy.random.Generator
+    """
+
+    def __init__(self, rate: float = 0.5, random_state=None, name=None):
+        super().__init__(name=name)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate is the fraction dropped and must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.random_state = random_state
+        self._rng = check_random_state(random_state)
+        self._mask = None
+
+    def forward(self, X, training=False):
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return X
+        keep = 1.0 - self.rate
+        self._mask = (self._rng.random(X.shape, dtype=np.float32) < keep).astype(X.dtype)
+        self._mask /= keep
+        return X * self._mask
+
+    def backward(self, dY):
+        return dY if self._mask is None else dY * self._mask
+
+    def get_config(self):
+        return {"name": self.name, "rate": self.rate}

@@ -1,0 +1,7 @@
+"""Losses: ``forward`` returns the mean over samples, ``backward`` is already divided by n."""
+from numnet.losses.base import Loss
+from numnet.losses.crossentropy import BinaryCrossEntropy, CategoricalCrossEntropy
+from numnet.losses.regression import Huber, MeanAbsoluteError, MeanSquaredError
+
+__all__ = ["Loss", "CategoricalCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
+           "MeanAbsoluteError", "Huber"]

@@ -1,0 +1,106 @@
+"""The loss contract.
+
+``forward(y_pred, y_true, sample_weight=None)`` returns the **mean over
+samples** of the per-sample loss (a float), and ``backward()`` returns
+``dL/dy_pred``, which is therefore **already divided by n_samples**. Mixing a
+summed loss with a mean gradient (or the reverse) is a classic bug that makes
+the learning rate depend on the batch size.
+
+With sample weights ``w``, the loss is ``sum(w_i * loss_i) / n_samples``
+(Keras' convention), so weights of 1 give the plain mean.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numnet._validation import check_consistent_length
+
+
+class Loss:
+    """Base class for losses; see the module docstring for the contract."""
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
+        raise NotImplementedError("subclasses implement forward")
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError("subclasses implement backward")
+
+    def __call__(self, y_pred, y_true, sample_weight=None) -> float:
+        return self.forward(y_pred, y_true, sample_weight)
+
+    def logits_loss(self, output_layer) -> "Loss | None":
+        """A loss on the *inputs* of ``output_layer`` whose gradient is fused with it.
+
+        A model that ends in ``output_layer`` then skips that layer's backward
+        and uses this loss on the logits instead (``(p - t) / n`` for softmax
+        with cross-entropy). ``None`` when no fusion applies.
+        """
+        return None
+
+    def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
+        """Validate ``y`` once per ``fit`` and return it in the form ``forward`` expects."""
+        y = _as_numeric(y, "y")
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"y must have shape (n_samples, {n_outputs}) to match the model's {n_outputs} "
+                f"outputs, got {np.shape(y)}"
+            )
+        return np.ascontiguousarray(y, dtype=dtype)
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Loss":
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _as_numeric(y, name: str) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; encode string labels as integers "
+            "0..n_classes-1 first (numnet.sklearn.MLPClassifier does this for you)"
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass one target per sample")
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or inf ({int((~np.isfinite(arr)).sum())} entries)")
+    return arr
+
+
+def weights_column(sample_weight, n_samples: int, dtype) -> np.ndarray | None:
+    """Return ``sample_weight`` as a (n_samples, 1) column, or None when not given."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    if w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight has {w.shape[0]} entries for {n_samples} samples")
+    return w.reshape(-1, 1)
+
+
+def check_sample_weight(sample_weight, X) -> np.ndarray | None:
+    """Validate user sample weights: 1-D, one per sample, finite and non-negative."""
+    if sample_weight is None:
+        return None
+    w = _as_numeric(sample_weight, "sample_weight").astype(np.float64)
+    if w.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D of shape (n_samples,), got shape {w.shape}")
+    check_consistent_length(X, w, "sample_weight")
+    if (w < 0).any():
+        raise ValueError("sample_weight must be >= 0")
+    return w
+
+
+def reduce_mean(per_sample: np.ndarray, weights: np.ndarray | None) -> float:
+    """Mean over samples of ``per_sample`` (n_samples, 1 or k summed), weighted if asked."""
+    if weights is not None:
+        return float(np.sum(per_sample * weights.reshape(per_sample.shape[0], *([1] * (per_sample.ndim - 1))))
+                     / per_sample.shape[0])
+    return float(np.mean(per_sample)) if per_sample.ndim == 1 else float(np.sum(per_sample) / per_sample.shape[0])

@@ -1,0 +1,202 @@
+"""Cross-entropy losses for classification."""
+from __future__ import annotations
+
+import numpy as np
+
+from numnet.layers.activations import Sigmoid, Softmax, log_softmax, sigmoid
+from numnet.losses.base import Loss, _as_numeric, reduce_mean, weights_column
+from numnet.registry import LOSSES
+
+
+@LOSSES.register("categorical_crossentropy", "crossentropy", "cce", "sparse_categorical_crossentropy")
+class CategoricalCrossEntropy(Loss):
+    """``-sum_k t_k log p_k`` per sample, averaged over samples.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        If True, ``y_pred`` are raw scores ``z`` of shape (n_samples, n_classes)
+        and the softmax is applied inside, in log-space. If False, ``y_pred``
+        are probabilities (clipped to ``[eps, 1]`` so ``log`` never sees 0).
+    label_smoothing : float in [0, 1)
+        Targets become ``(1 - s) * one_hot + s / n_classes``.
+
+    Targets ``y_true`` are integer labels of shape (n_samples,) or one-hot /
+    probability rows of shape (n_samples, n_classes).
+
+    Notes
+    -----
+    From logits the gradient is ``(softmax(z) - t) / n``: the softmax Jacobian
+    ``diag(p) - p pᵀ`` times ``-t / p`` collapses to ``p - t`` because each row
+    of ``t`` sums to 1. That is why a model ending in ``Softmax`` trains on
+    this fused form instead of chaining two less stable backward passes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss = CategoricalCrossEntropy(from_logits=True)
+    >>> round(loss.forward(np.array([[2.0, 0.0, 0.0]]), np.array([0])), 4)
+    0.2395
+    """
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0):
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+
+    def logits_loss(self, output_layer):
+        if isinstance(output_layer, Softmax) and not self.from_logits:
+            return type(self)(from_logits=True, label_smoothing=self.label_smoothing)
+        return None
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = _as_numeric(y, "y")
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
+            return _check_labels(y.reshape(-1), n_outputs)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"one-hot y has {y.shape[1] if y.ndim == 2 else y.shape} columns, but the model has "
+                f"{n_outputs} outputs; pass integer labels of shape (n_samples,) or one-hot "
+                f"targets of shape (n_samples, {n_outputs})"
+            )
+        return np.ascontiguousarray(y, dtype=dtype)
+
+    def _targets(self, y_true, n_classes, dtype):
+        """Dense target rows (n_samples, n_classes), label smoothing applied."""
+        if y_true.ndim == 1:
+            T = np.zeros((y_true.shape[0], n_classes), dtype=dtype)
+            T[np.arange(y_true.shape[0]), y_true] = 1.0
+        else:
+            T = y_true.astype(dtype, copy=False)
+        if self.label_smoothing:
+            T = T * (1.0 - self.label_smoothing) + self.label_smoothing / n_classes
+        return T
+
+    def forward(self, y_pred, y_true, sample_weight=None):
+        y_true = np.asarray(y_true)
+        if y_true.ndim == 1 and not np.issubdtype(y_true.dtype, np.integer):
+            y_true = y_true.astype(np.int64)
+        n, k = y_pred.shape
+        self._w = weights_column(sample_weight, n, y_pred.dtype)
+        sparse = y_true.ndim == 1 and not self.label_smoothing
+        self._labels = y_true if sparse else None
+        self._T = None if sparse else self._targets(y_true, k, y_pred.dtype)
+        if self.from_logits:
+            log_p = log_softmax(y_pred)
+            self._P = np.exp(log_p)
+        else:
+            eps = np.finfo(y_pred.dtype).eps
+            self._P = np.clip(y_pred, eps, 1.0)
+            log_p = np.log(self._P)
+        if sparse:
+            per_sample = -log_p[np.arange(n), y_true]
+        else:
+            per_sample = -np.sum(self._T * log_p, axis=1)
+        return reduce_mean(per_sample, self._w)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """Softmax probabilities from the last ``forward`` (n_samples, n_classes)."""
+        return self._P
+
+    def backward(self):
+        n = self._P.shape[0]
+        if self.from_logits:
+            G = self._P.copy()  # fused softmax + cross-entropy: (p - t) / n
+            if self._labels is not None:
+                G[np.arange(n), self._labels] -= 1.0
+            else:
+                G -= self._T
+        else:
+            T = self._T
+            if T is None:
+                T = self._targets(self._labels, self._P.shape[1], self._P.dtype)
+            G = -T / self._P
+        if self._w is not None:
+            G *= self._w
+        G /= n
+        return G
+
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+@LOSSES.register("binary_crossentropy", "bce", "log_loss")
+class BinaryCrossEntropy(Loss):
+    """``-(t log p + (1 - t) log(1 - p))``, averaged over outputs, then over samples.
+
+    For binary and multi-label classification: ``y_pred`` and ``y_true`` are
+    (n_samples, n_outputs) with 0/1 targets (a 1-D ``y_true`` is read as one output).
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        If True, ``y_pred`` are raw scores and the sigmoid is applied inside:
+        the loss is ``max(z, 0) - z t + log(1 + exp(-|z|))``, exact for any ``z``,
+        and the gradient is ``(sigmoid(z) - t) / (n k)``.
+    """
+
+    def __init__(self, from_logits: bool = False):
+        self.from_logits = bool(from_logits)
+
+    def logits_loss(self, output_layer):
+        if isinstance(output_layer, Sigmoid) and not self.from_logits:
+            return type(self)(from_logits=True)
+        return None
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        T = super().prepare_targets(y, n_outputs, dtype)
+        if ((T < 0) | (T > 1)).any():
+            raise ValueError("binary cross-entropy targets must lie in [0, 1] (0/1 labels)")
+        return T
+
+    def forward(self, y_pred, y_true, sample_weight=None):
+        T = np.asarray(y_true, dtype=y_pred.dtype).reshape(y_pred.shape)
+        self._T = T
+        self._w = weights_column(sample_weight, y_pred.shape[0], y_pred.dtype)
+        if self.from_logits:
+            Z = y_pred
+            self._P = sigmoid(Z)
+            elementwise = np.maximum(Z, 0) - Z * T + np.log1p(np.exp(-np.abs(Z)))
+        else:
+            eps = np.finfo(y_pred.dtype).eps
+            self._P = np.clip(y_pred, eps, 1.0 - eps)
+            elementwise = -(T * np.log(self._P) + (1.0 - T) * np.log1p(-self._P))
+        return reduce_mean(elementwise.mean(axis=1), self._w)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self._P
+
+    def backward(self):
+        n, k = self._P.shape
+        if self.from_logits:
+            G = self._P - self._T
+        else:
+            G = (self._P - self._T) / (self._P * (1.0 - self._P))
+        if self._w is not None:
+            G *= self._w
+        G /= n * k
+        return G
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+
+def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:
+    if not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.mod(y, 1) == 0):
+            raise ValueError(
+                "integer class labels expected for categorical cross-entropy, got fractional "
+                "values; pass labels 0..n_classes-1 or one-hot rows"
+            )
+    labels = y.astype(np.int64)
+    bad = (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        raise ValueError(
+            f"labels must be in [0, {n_classes}) for a model with {n_classes} outputs, found "
+            f"{sorted(set(labels[bad].tolist()))[:10]} (rows {np.flatnonzero(bad)[:10].tolist()}); "
+            "encode labels as 0..n_classes-1 or widen the output layer"
+        )
+    return labels

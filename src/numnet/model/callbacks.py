@@ -1,0 +1,208 @@
+"""Callbacks: hooks into ``Sequential.fit``.
+
+Write your own by subclassing :class:`Callback` and overriding any of the
+``on_*`` methods, or pass plain functions to :class:`LambdaCallback`. Set
+``self.model.stop_training = True`` to stop after the current epoch.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Callback:
+    """Base class; every hook does nothing. ``self.model`` is set by ``fit``.
+
+    ``logs`` is a dict of the epoch's numbers: ``loss``, each metric, and the
+    same prefixed with ``val_`` when there is validation data.
+    """
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``."""
+
+    def __init__(self, on_train_begin=None, on_train_end=None, on_epoch_begin=None,
+                 on_epoch_end=None, on_batch_end=None):
+        for hook, function in dict(on_train_begin=on_train_begin, on_train_end=on_train_end,
+                                   on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                                   on_batch_end=on_batch_end).items():
+            if function is not None:
+                setattr(self, hook, function)
+
+
+def _monitor_mode(monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    return "max" if any(word in monitor for word in ("acc", "r2", "auc", "f1")) else "min"
+
+
+class _Monitor(Callback):
+    """Tracks the best value of one logged quantity."""
+
+    def __init__(self, monitor: str, min_delta: float, mode: str):
+        self.monitor, self.min_delta = monitor, abs(float(min_delta))
+        self.mode = _monitor_mode(monitor, mode)
+
+    def _value(self, logs):
+        if self.monitor not in (logs or {}):
+            raise ValueError(
+                f"{type(self).__name__} monitors {self.monitor!r}, which fit does not log; "
+                f"logged: {', '.join(sorted(logs or {}))}. Add validation data for 'val_*' names"
+            )
+        return logs[self.monitor]
+
+    def _improved(self, value, best) -> bool:
+        if self.mode == "min":
+            return value < best - self.min_delta
+        return value > best + self.min_delta
+
+    def _reset_best(self):
+        self.best = math.inf if self.mode == "min" else -math.inf
+
+
+class EarlyStopping(_Monitor):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    patience : int, default 0
+    min_delta : float, default 0
+    mode : {"auto", "min", "max"}
+    restore_best_weights : bool, default False
+        Put back the weights of the best epoch when training stops.
+
+    Attributes
+    ----------
+    best_epoch, stopped_epoch : int or None
+        Recorded on the model's ``History`` too, for plots.
+    """
+
+    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
+                 restore_best_weights=False):
+        super().__init__(monitor, min_delta, mode)
+        self.patience = int(patience)
+        self.restore_best_weights = restore_best_weights
+
+    def on_train_begin(self, logs=None):
+        self._reset_best()
+        self.wait, self.best_epoch, self.stopped_epoch, self.best_weights = 0, None, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self._value(logs)
+        if self._improved(value, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+        else:
+            self.wait += 1
+            if self.wait > self.patience:
+                self.stopped_epoch = epoch
+                self.model.stop_training = True
+        self.model.history.best_epoch = self.best_epoch
+
+    def on_train_end(self, logs=None):
+        history = self.model.history
+        history.best_epoch, history.stopped_epoch = self.best_epoch, self.stopped_epoch
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+class ReduceLROnPlateau(_Monitor):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=1e-4, mode="auto",
+                 cooldown=0, min_lr=0.0, verbose=0):
+        super().__init__(monitor, min_delta, mode)
+        if not 0 < factor < 1:
+            raise ValueError(f"ReduceLROnPlateau factor must be in (0, 1), got {factor}")
+        self.factor, self.patience, self.cooldown = float(factor), int(patience), int(cooldown)
+        self.min_lr, self.verbose = float(min_lr), verbose
+
+    def on_train_begin(self, logs=None):
+        if not isinstance(self.model.optimizer.learning_rate, (int, float)):
+            raise ValueError("ReduceLROnPlateau needs a constant learning rate, not a schedule")
+        self._reset_best()
+        self.wait = self.cooldown_left = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self._value(logs)
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if self._improved(value, self.best):
+            self.best, self.wait = value, 0
+        elif self.cooldown_left <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self._reduce(epoch)
+
+    def _reduce(self, epoch):
+        optimizer = self.model.optimizer
+        new_lr = max(optimizer.learning_rate * self.factor, self.min_lr)
+        if new_lr < optimizer.learning_rate:
+            optimizer.learning_rate = new_lr
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: ReduceLROnPlateau lowered the learning rate to {new_lr:.3g}")
+        self.cooldown_left, self.wait = self.cooldown, 0
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch start to ``schedule(epoch, lr)``."""
+
+    def __init__(self, schedule, verbose=0):
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = float(self.schedule(epoch, optimizer.current_learning_rate))
+        if not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"the schedule returned learning rate {lr} at epoch {epoch}; it must be > 0")
+        optimizer.learning_rate = lr
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate {lr:.3g}")
+
+
+class History(Callback):
+    """Per-epoch numbers of one ``fit``: ``history.history["loss"]``, ``["val_loss"]``...
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+    epoch : list of int
+    best_epoch, stopped_epoch : int or None
+        Set by :class:`EarlyStopping`.
+    interrupted : bool
+        True when Ctrl+C ended training early.
+    """
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.best_epoch = self.stopped_epoch = None
+        self.interrupted = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __repr__(self):
+        return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"

@@ -1,0 +1,67 @@
+"""Warnings and errors that explain why training goes wrong.
+
+Two questions users ask again and again: "why does my cost explode?" and
+"why is my network not learning?". The answers here are computed from the
+data, so the message quotes the numbers that point at the cause.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from numnet.exceptions import TrainingDivergedError
+
+
+class FeatureScaleWarning(UserWarning):
+    """Features of wildly different (or very large) scales were passed to ``fit``."""
+
+
+def warn_about_feature_scales(X: np.ndarray, max_abs: float = 1e3, std_ratio: float = 1e3) -> None:
+    """Warn when some column has ``|x| > max_abs`` or stds span more than ``std_ratio``."""
+    col_max = np.max(np.abs(X), axis=0)
+    col_std = np.std(X, axis=0)
+    large = np.flatnonzero(col_max > max_abs)
+    positive = col_std[col_std > 0]
+    spread = positive.max() / positive.min() if positive.size else 1.0
+    if large.size == 0 and spread <= std_ratio:
+        return
+    parts = []
+    if large.size:
+        cols = ", ".join(f"{i} (max |x| {col_max[i]:.3g})" for i in large[:8])
+        parts.append(f"columns {cols} are large")
+    if spread > std_ratio:
+        parts.append(f"standard deviations range from {positive.min():.3g} (column "
+                     f"{int(np.argmin(np.where(col_std > 0, col_std, np.inf)))}) to {positive.max():.3g} "
+                     f"(column {int(np.argmax(col_std))})")
+    warnings.warn(
+        "X has badly scaled features: " + "; ".join(parts) + ". Gradient descent converges slowly "
+        "or diverges on such data; standardise each column first, e.g. "
+        "X = (X - X.mean(axis=0)) / X.std(axis=0) (keep the training mean and std for new data).",
+        FeatureScaleWarning, stacklevel=4)
+
+
+def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate, X, y,
+                     clipped: bool) -> TrainingDivergedError:
+    """Build the error for a loss or gradient that became non-finite, with likely causes."""
+    restored = ("the initial weights" if restored_epoch is None
+                else f"the weights from the end of epoch {restored_epoch + 1}")
+    where_text = f" First non-finite values in {where}." if where else ""
+    causes = [f"the learning rate ({learning_rate:.3g}) is too high for this data: try 10x smaller"]
+    x_max = float(np.max(np.abs(X))) if X.size else 0.0
+    if x_max > 10:
+        column = int(np.argmax(np.max(np.abs(X), axis=0)))
+        causes.append(f"the features are not scaled: the largest |x| is {x_max:.3g} (column {column}); "
+                      "standardise X")
+    if y is not None and np.issubdtype(np.asarray(y).dtype, np.floating):
+        y_max = float(np.max(np.abs(y)))
+        if y_max > 10:
+            causes.append(f"the targets are not scaled: the largest |y| is {y_max:.3g}; standardise y "
+                          "and undo it on the predictions")
+    if not clipped:
+        causes.append("no gradient clipping: pass clipnorm=1.0 to the optimizer")
+    message = (
+        f"Training diverged at epoch {epoch + 1}, batch {batch + 1}: the loss became {loss}."
+        f"{where_text} Restored {restored}. Likely causes: " + "; ".join(causes) + "."
+    )
+    return TrainingDivergedError(message, epoch=epoch, batch=batch, layer=where)

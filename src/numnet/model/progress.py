@@ -1,0 +1,104 @@
+"""Printing progress during ``fit``: a bar within each epoch, or one line per epoch.
+
+The bar uses tqdm when it is installed (``pip install numnet[plot]`` brings
+it); otherwise a plain carriage-return line. Both are optional extras: the
+core stays NumPy-only.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+from numnet.model.callbacks import Callback
+
+
+def format_logs(logs: dict) -> str:
+    """``"loss: 0.1234 - accuracy: 0.9500"`` with 4 significant digits."""
+    return " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
+
+
+def resolve_verbose(verbose) -> int:
+    """``"auto"`` means a bar (1) on a terminal and one line per epoch (2) otherwise."""
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
+    return int(verbose)
+
+
+class ProgressLogger(Callback):
+    """Prints training progress; ``mode`` 1 is a bar, 2 one line per epoch."""
+
+    def __init__(self, mode: int, epochs: int, n_batches: int, stream=None):
+        self.mode, self.epochs, self.n_batches = mode, epochs, n_batches
+        self.stream = stream or sys.stdout
+        self._bar = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._epoch = epoch
+        if self.mode == 1:
+            self._bar = _make_bar(self.n_batches, f"Epoch {epoch + 1}/{self.epochs}", self.stream)
+
+    def on_batch_end(self, batch, logs=None):
+        if self._bar is not None:
+            self._bar.update(batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._start
+        line = f"Epoch {epoch + 1}/{self.epochs} - {seconds:.2f}s - {format_logs(logs or {})}"
+        if self._bar is not None:
+            self._bar.close(line)
+            self._bar = None
+        else:
+            print(line, file=self.stream, flush=True)
+
+
+def _make_bar(total, description, stream):
+    try:
+        import tqdm  # optional: a real progress bar with ETA
+    except ImportError:
+        return _PlainBar(total, description, stream)
+    return _TqdmBar(tqdm.tqdm(total=total, desc=description, file=stream, leave=False,
+                              unit="batch", dynamic_ncols=True))
+
+
+class _TqdmBar:
+    def __init__(self, bar):
+        self.bar, self._done = bar, 0
+        self._last = 0.0
+
+    def update(self, done, logs):
+        now = time.perf_counter()
+        if now - self._last > 0.1 or done == self.bar.total:  # redraw at most 10 times a second
+            self.bar.update(done - self._done)
+            self._done = done
+            if logs:
+                self.bar.set_postfix_str(format_logs(logs), refresh=False)
+            self._last = now
+
+    def close(self, line):
+        self.bar.close()
+        self.bar.write(line, file=self.bar.fp)
+
+
+class _PlainBar:
+    def __init__(self, total, description, stream):
+        self.total, self.description, self.stream = total, description, stream
+        self._start = self._last = time.perf_counter()
+
+    def update(self, done, logs):
+        now = time.perf_counter()
+        if now - self._last < 0.1 and done != self.total:
+            return
+        self._last = now
+        eta = (now - self._start) / done * (self.total - done)
+        filled = int(20 * done / self.total)
+        bar = "=" * filled + "." * (20 - filled)
+        text = f"\r{self.description} [{bar}] {done}/{self.total} ETA {eta:.1f}s {format_logs(logs or {})}"
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self, line):
+        self.stream.write("\r" + line + " " * 10 + "\n")
+        self.stream.flush()

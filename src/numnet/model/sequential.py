@@ -1,0 +1,384 @@
+"""``Sequential``: a stack of layers, run forward and backward in order."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from numnet._validation import check_array, check_random_state
+from numnet.layers.base import Layer
+from numnet.losses.base import Loss
+from numnet.model.metrics import get_metric, predicted_labels
+from numnet.model.parameters import FlatParameters
+from numnet.optimizers.base import Optimizer
+from numnet.registry import LAYERS, LOSSES, OPTIMIZERS, deserialize, serialize
+
+
+class Sequential:
+    """A network whose layers run one after another.
+
+    ``forward`` feeds ``X`` of shape ``(n_samples, n_features)`` through every
+    layer; ``backward`` runs the chain rule the other way. ``compile`` picks a
+    loss, an optimizer and metrics; ``fit`` trains.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+    dtype : numpy dtype, optional
+        Convert every layer to this compute dtype (float32 by default; float64
+        for gradient checks).
+    random_state : None, int or numpy.random.Generator
+        Seeds the initial weights of layers that were given no ``random_state``.
+    name : str, optional
+
+    Examples
+    --------
+    >>> from numnet import Sequential, Dense, ReLU, Softmax, spiral_data
+    >>> X, y = spiral_data(100, 3, random_state=0)
+    >>> model = Sequential([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], random_state=0)
+    >>> model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    >>> history = model.fit(X, y, epochs=2, verbose=0, random_state=0)
+    >>> model.predict(X).shape
+    (300, 3)
+    """
+
+    def __init__(self, layers=None, dtype=None, random_state=None, name: str | None = None):
+        self.layers: list[Layer] = []
+        self.name = name or "sequential"
+        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.random_state = random_state
+        self._rng = check_random_state(random_state)
+        self.loss = self.optimizer = None
+        self.metrics = []
+        self.history = None
+        self.stop_training = False
+        self.n_features: int | None = None
+        self._flat: FlatParameters | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- structure ----------------------------------------------------------
+    def add(self, layer: Layer) -> "Sequential":
+        """Append a layer (a Layer instance, or a registered name such as ``"relu"``)."""
+        layer = LAYERS.get(layer) if isinstance(layer, (str, dict)) else layer
+        if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
+            raise TypeError(f"layers need forward and backward methods, got {type(layer).__name__}")
+        for attr, default in (("params", {}), ("grads", {}), ("state", {}), ("name", None)):
+            if not hasattr(layer, attr):
+                setattr(layer, attr, default)
+        if layer.name is None or any(layer.name == other.name for other in self.layers):
+            layer.name = self._unique_name(layer)
+        self.layers.append(layer)
+        self._flat = None
+        if self.n_features is not None:
+            self.build(self.n_features)
+        elif self.dtype is not None and getattr(layer, "built", False) and layer.params:
+            self._convert(layer)
+        return self
+
+    def _unique_name(self, layer) -> str:
+        base = getattr(layer, "registry_name", type(layer).__name__.lower())
+        taken = {other.name for other in self.layers}
+        if base not in taken:
+            return base
+        i = 1
+        while f"{base}_{i}" in taken:
+            i += 1
+        return f"{base}_{i}"
+
+    def _convert(self, layer):
+        if getattr(layer, "dtype", None) != self.dtype and hasattr(layer, "set_dtype"):
+            layer.set_dtype(self.dtype)
+
+    def build(self, n_features: int) -> "Sequential":
+        """Create every layer's parameters for inputs of ``n_features`` columns.
+
+        Checks that each layer's input width matches the previous layer's
+        output, and packs all parameters into one flat buffer.
+        """
+        if not self.layers:
+            raise ValueError("this Sequential model has no layers; add some with model.add(...)")
+        shape = (int(n_features),)
+        previous = "the input"
+        dtype = self.dtype or _first_dtype(self.layers) or np.dtype(np.float32)
+        for layer in self.layers:
+            if getattr(layer, "built", True) and getattr(layer, "input_shape", None) is not None:
+                _check_chain(layer, shape, previous)
+            else:
+                if getattr(layer, "random_state", 0) is None and hasattr(layer, "reseed"):
+                    layer.reseed(self._rng.integers(2**63))
+                elif getattr(layer, "random_state", 0) is None:
+                    layer.random_state = int(self._rng.integers(2**63))
+                if hasattr(layer, "build"):
+                    layer.build(shape, dtype)
+            if self.dtype is not None:
+                self._convert(layer)
+            out = layer.compute_output_shape(shape) if hasattr(layer, "compute_output_shape") else shape
+            previous = f"layer '{layer.name}' ({layer!r}), which outputs {out[-1]} features"
+            shape = out
+        self.n_features = int(n_features)
+        self.dtype = np.dtype(_first_dtype(self.layers) or dtype)
+        self._flat = FlatParameters(self.layers, self.dtype)
+        return self
+
+    def _ensure_built(self, n_features: int):
+        if self._flat is None or self.n_features is None:
+            self.build(n_features if self.n_features is None else self.n_features)
+        elif not self._flat.intact():  # a layer's arrays were replaced: pack again
+            self._flat = FlatParameters(self.layers, self.dtype)
+
+    @property
+    def n_outputs(self) -> int | None:
+        """Width of the last layer's output, once built."""
+        if self.n_features is None:
+            return None
+        return self.output_shape[-1]
+
+    @property
+    def output_shape(self) -> tuple:
+        shape = (self.n_features,)
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape) if hasattr(layer, "compute_output_shape") else shape
+        return (None, *shape)
+
+    def set_dtype(self, dtype) -> "Sequential":
+        """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack."""
+        self.dtype = np.dtype(dtype)
+        for layer in self.layers:
+            self._convert(layer)
+        if self.n_features is not None:
+            self._flat = FlatParameters(self.layers, self.dtype)
+        return self
+
+    # -- parameters ---------------------------------------------------------
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """Every trainable array, keyed ``"layer_name/param_name"`` (views, not copies)."""
+        return {f"{layer.name}/{key}": value for layer in self.layers for key, value in layer.params.items()}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        """Every gradient from the last ``backward``, keyed like :attr:`params`."""
+        return {f"{layer.name}/{key}": value for layer in self.layers for key, value in layer.grads.items()}
+
+    @property
+    def n_params(self) -> int:
+        return int(sum(value.size for value in self.params.values()))
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter and state array, layer by layer."""
+        return [value.copy() for layer in self.layers
+                for store in (layer.params, layer.state) for value in store.values()]
+
+    def set_weights(self, weights: list) -> None:
+        """Copy ``weights`` (as returned by :meth:`get_weights`) into the model."""
+        targets = [(layer.name, key, value) for layer in self.layers
+                   for store in (layer.params, layer.state) for key, value in store.items()]
+        if len(weights) != len(targets):
+            raise ValueError(f"set_weights got {len(weights)} arrays, the model has {len(targets)}")
+        for (layer_name, key, target), value in zip(targets, weights):
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                hint = " (it looks transposed)" if value.shape[::-1] == target.shape and value.ndim == 2 else ""
+                raise ValueError(f"{layer_name}/{key} must have shape {target.shape}, got {value.shape}{hint}")
+            target[...] = value
+
+    # -- computation --------------------------------------------------------
+    def forward(self, X, training: bool = False, mask=None) -> np.ndarray:
+        """Run ``X`` (n_samples, n_features) through every layer; returns the last output."""
+        X = self._as_input(X)
+        for layer in self.layers:
+            if mask is not None and getattr(layer, "accepts_mask", False):
+                X = layer.forward(X, mask=mask, training=training)
+            else:
+                X = layer.forward(X, training=training)
+        return X
+
+    __call__ = forward
+
+    def backward(self, dY) -> np.ndarray:
+        """Backpropagate ``dL/dY`` (n_samples, n_outputs); fills every layer's ``grads``.
+
+        Returns ``dL/dX`` of shape (n_samples, n_features).
+        """
+        for layer in reversed(self.layers):
+            dY = layer.backward(dY)
+        return dY
+
+    def activations(self, X, training: bool = False, mask=None) -> dict[str, np.ndarray]:
+        """Every layer's output for ``X``, keyed by layer name (in order), e.g. hidden activations."""
+        X = self._as_input(X)
+        outputs = {}
+        for layer in self.layers:
+            if mask is not None and getattr(layer, "accepts_mask", False):
+                X = layer.forward(X, mask=mask, training=training)
+            else:
+                X = layer.forward(X, training=training)
+            outputs[layer.name] = X
+        return outputs
+
+    def _as_input(self, X) -> np.ndarray:
+        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != (self.dtype or X.dtype):
+            X = check_array(X, dtype=self.dtype or np.float32)
+        self._ensure_built(X.shape[1])
+        if X.shape[1] != self.n_features:
+            check_array(X, n_features=self.n_features, dtype=self.dtype)
+        return X
+
+    def predict(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
+        """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs)."""
+        self._require_built()
+        X = check_array(X, dtype=self.dtype, n_features=self.n_features)
+        mask = self._check_mask(mask, len(X))
+        if batch_size is None or batch_size >= len(X):
+            return self._predict_batch(X, mask)
+        parts = [self._predict_batch(X[i:i + batch_size], None if mask is None else mask[i:i + batch_size])
+                 for i in range(0, len(X), batch_size)]
+        return np.concatenate(parts)
+
+    def _predict_batch(self, X, mask):
+        for layer in self.layers:
+            if getattr(layer, "accepts_mask", False):
+                X = layer.forward(X, mask=mask, training=False)
+            else:
+                X = layer.forward(X, training=False)
+        return X
+
+    def predict_classes(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
+        """Predicted class labels (n_samples,): argmax of the outputs, or a 0.5 threshold."""
+        return predicted_labels(self.predict(X, batch_size=batch_size, mask=mask))
+
+    def _check_mask(self, mask, n_samples):
+        if mask is None:
+            return None
+        checker = getattr(self.layers[-1], "check_mask", None)
+        if checker is None:
+            raise ValueError("a mask was given, but this model's last layer takes none; "
+                             "end the model with MaskedSoftmax to use masks")
+        return checker(mask, n_samples)
+
+    def _require_built(self):
+        if self.n_features is None:
+            raise ValueError("this model has not been built yet: call fit(X, y), build(n_features) "
+                             "or forward(X) first")
+
+    # -- training -----------------------------------------------------------
+    def compile(self, loss="categorical_crossentropy", optimizer="adam", metrics=None) -> "Sequential":
+        """Choose the loss, the optimizer and the metrics, by object or by registry name.
+
+        Examples: ``loss="mse"``, ``optimizer="adam"`` or ``Adam(learning_rate=1e-3)``,
+        ``metrics=["accuracy"]``.
+        """
+        self.loss = LOSSES.get(loss)
+        if not isinstance(self.loss, Loss) and not hasattr(self.loss, "backward"):
+            raise TypeError(f"loss must be a Loss or a loss name, got {type(loss).__name__}")
+        self.optimizer = OPTIMIZERS.get(optimizer)
+        if not isinstance(self.optimizer, Optimizer):
+            raise TypeError(f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}")
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
+        self.metrics = [get_metric(metric) for metric in metrics]
+        return self
+
+    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
+            validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
+            verbose="auto", random_state=None, mask=None):
+        """Train with mini-batch gradient descent; returns a :class:`History`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Integer labels or one-hot rows for classification; values for regression.
+        epochs : int
+        batch_size : int
+            The last partial batch of an epoch is kept.
+        shuffle : bool
+            Reshuffle the samples every epoch.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, mask_val), optional
+        validation_split : float in [0, 1)
+            Hold out this fraction (the last rows, before shuffling) for validation.
+        sample_weight : array-like of shape (n_samples,), optional
+        class_weight : dict of label to weight, or "balanced", optional
+        callbacks : list of Callback, optional
+        verbose : {0, 1, 2, "auto"}
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch, "auto" = 1 on a terminal.
+        random_state : None, int or numpy.random.Generator
+            Seeds shuffling and dropout.
+        mask : array-like of shape (n_samples, n_outputs), optional
+            For a model ending in MaskedSoftmax: which classes are allowed per sample.
+
+        Raises
+        ------
+        TrainingDivergedError
+            When the loss or a gradient becomes non-finite; the last finite weights are restored.
+        """
+        from numnet.model.training import Trainer
+
+        return Trainer(self).fit(
+            X, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+            validation_data=validation_data, validation_split=validation_split,
+            sample_weight=sample_weight, class_weight=class_weight, callbacks=callbacks,
+            verbose=verbose, random_state=random_state, mask=mask)
+
+    def evaluate(self, X, y, sample_weight=None, mask=None, batch_size: int | None = None) -> dict:
+        """Loss and metrics on ``(X, y)``, as a dict ``{"loss": ..., "accuracy": ...}``."""
+        from numnet.model.training import Trainer
+
+        return Trainer(self).evaluate(X, y, sample_weight=sample_weight, mask=mask, batch_size=batch_size)
+
+    def regularization_loss(self) -> float:
+        """Sum of every layer's L1/L2 penalty (kept apart from the data loss)."""
+        return float(sum(layer.regularization_loss() for layer in self.layers
+                         if hasattr(layer, "regularization_loss")))
+
+    # -- description --------------------------------------------------------
+    def get_config(self) -> dict:
+        """Architecture, loss and optimizer as plain JSON data."""
+        return {
+            "name": self.name,
+            "n_features": self.n_features,
+            "dtype": None if self.dtype is None else self.dtype.name,
+            "layers": [serialize(layer) for layer in self.layers],
+            "loss": None if self.loss is None else serialize(self.loss),
+            "optimizer": None if self.optimizer is None else serialize(self.optimizer),
+            "metrics": [getattr(metric, "registry_name", metric.name) for metric in self.metrics],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        """Rebuild an untrained model with the same architecture (and loss/optimizer)."""
+        model = cls([deserialize(layer, LAYERS) for layer in config["layers"]],
+                    dtype=config.get("dtype"), name=config.get("name"))
+        if config.get("n_features") is not None:
+            model.build(config["n_features"])
+        if config.get("loss") is not None:
+            model.compile(loss=deserialize(config["loss"], LOSSES),
+                          optimizer=deserialize(config["optimizer"], OPTIMIZERS) if config.get("optimizer") else "adam",
+                          metrics=config.get("metrics") or None)
+        return model
+
+    def __repr__(self):
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}])"
+
+
+def _first_dtype(layers):
+    for layer in layers:
+        if getattr(layer, "dtype", None) is not None and getattr(layer, "params", None):
+            return np.dtype(layer.dtype)
+    return None
+
+
+def _check_chain(layer, shape, previous):
+    expected = tuple(layer.input_shape)
+    if expected[-1] == shape[-1]:
+        return
+    n_out = getattr(layer, "n_neurons", None)
+    hint = ""
+    if n_out == shape[-1] and getattr(layer, "n_inputs", None) is not None:
+        hint = (f"; its weights {layer.params['weights'].shape} look transposed: "
+                f"Dense weights are (n_inputs, n_neurons), so it should be Dense({shape[-1]}, {expected[-1]})")
+    raise ValueError(
+        f"layer '{layer.name}' ({layer!r}) expects {expected[-1]} input features, but {previous} "
+        f"gives {shape[-1]}{hint}"
+    )

@@ -1,0 +1,336 @@
+"""The training loop behind ``Sequential.fit`` and ``evaluate``.
+
+One epoch: shuffle an index (never the data), then for each mini-batch
+gather rows into reused buffers, run forward, the loss, backward, and one
+optimizer step on the model's flat parameter buffer.
+"""
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+import warnings
+
+import numpy as np
+
+from numnet._validation import check_array, check_consistent_length, check_positive_int, check_random_state
+from numnet.losses.base import check_sample_weight
+from numnet.model.callbacks import Callback, History
+from numnet.model.diagnostics import divergence_error, warn_about_feature_scales
+from numnet.model.progress import ProgressLogger, resolve_verbose
+
+
+class MaskWarning(UserWarning):
+    """A model that ends in MaskedSoftmax was used without a mask."""
+
+
+class Trainer:
+    """Runs ``fit`` and ``evaluate`` for one :class:`~numnet.Sequential` model."""
+
+    def __init__(self, model):
+        self.model = model
+
+    # -- data ---------------------------------------------------------------
+    def _prepare(self, X, y, sample_weight=None, mask=None, name="X"):
+        model = self.model
+        dtype = model.dtype or np.float32
+        X = check_array(X, name=name, dtype=dtype, n_features=model.n_features)
+        if y is None:
+            raise ValueError("y is required: pass one target per sample")
+        y_arr = np.asarray(y)
+        check_consistent_length(X, y_arr)
+        model._ensure_built(X.shape[1])
+        targets = model.loss.prepare_targets(y_arr, model.n_outputs, model.dtype)
+        weights = check_sample_weight(sample_weight, X)
+        mask = model._check_mask(mask, len(X)) if mask is not None else self._no_mask()
+        return X, targets, weights, mask
+
+    def _no_mask(self):
+        if getattr(self.model.layers[-1], "accepts_mask", False):
+            warnings.warn("this model ends in MaskedSoftmax but no mask was given: every class is "
+                          "treated as allowed", MaskWarning, stacklevel=4)
+        return None
+
+    def _require_compiled(self):
+        if self.model.loss is None:
+            raise ValueError("call model.compile(loss=..., optimizer=...) before fit or evaluate")
+
+    # -- fit ----------------------------------------------------------------
+    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
+            validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
+            verbose="auto", random_state=None, mask=None):
+        model = self._model_ready()
+        epochs = check_positive_int(epochs, "epochs", allow_zero=True)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        X, y_all, weights, mask = self._prepare(X, y, sample_weight, mask)
+        weights = _apply_class_weight(weights, class_weight, y_all)
+        (X, y_all, weights, mask), validation = self._split_validation(
+            (X, y_all, weights, mask), validation_data, validation_split)
+        warn_about_feature_scales(X)
+        rng = check_random_state(random_state)
+        for layer in model.layers:
+            if hasattr(layer, "reseed") and random_state is not None:
+                layer.reseed(rng.integers(2**63))
+        n_batches = math.ceil(len(X) / batch_size)
+        mode = resolve_verbose(verbose)
+        callbacks = list(callbacks or [])
+        model.history = History()
+        chain = [model.history] + callbacks
+        if mode:
+            chain.append(ProgressLogger(mode, epochs, n_batches))
+        for callback in chain:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {type(callback).__name__}")
+            callback.set_model(model)
+        self._run(X, y_all, weights, mask, validation, epochs, batch_size, shuffle, rng, chain)
+        return model.history
+
+    def _model_ready(self):
+        self._require_compiled()
+        return self.model
+
+    def _split_validation(self, data, validation_data, validation_split):
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, mask_val)")
+            X_val, y_val, *rest = validation_data
+            takes_mask = getattr(self.model.layers[-1], "accepts_mask", False)
+            third = rest[0] if rest else None
+            val = self._prepare(X_val, y_val, None if takes_mask else third,
+                                third if takes_mask else None, name="X_val")
+            return data, val
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+        if validation_split == 0.0:
+            return data, None
+        n_val = int(math.ceil(len(data[0]) * validation_split))
+        if n_val >= len(data[0]):
+            raise ValueError(f"validation_split={validation_split} leaves no training samples")
+        cut = len(data[0]) - n_val
+        train = tuple(None if a is None else a[:cut] for a in data)
+        val = tuple(None if a is None else a[cut:] for a in data)
+        return train, val
+
+    def _run(self, X, y, weights, mask, validation, epochs, batch_size, shuffle, rng, chain):
+        model = self.model
+        step = _BatchStep(model)
+        batches = _Batches(X, y, weights, mask, batch_size, shuffle, rng)
+        snapshot = model._flat.values.copy()  # last finite weights, for divergence
+        snapshot_epoch = None
+        model.stop_training = False
+        interrupt = _InterruptFlag()
+        with interrupt:
+            _call(chain, "on_train_begin")
+            for epoch in range(epochs):
+                _call(chain, "on_epoch_begin", epoch)
+                logs = self._epoch(step, batches, epoch, snapshot, snapshot_epoch, chain, interrupt)
+                if interrupt.raised:
+                    model.history.interrupted = True
+                    print(f"\nInterrupted: stopped during epoch {epoch + 1}; "
+                          "the weights and history so far are kept.")
+                    break
+                if validation is not None:
+                    val = self._evaluate_prepared(*validation)
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                if np.isfinite(model._flat.values).all():
+                    snapshot[...] = model._flat.values
+                    snapshot_epoch = epoch
+                _call(chain, "on_epoch_end", epoch, logs)
+                if model.stop_training:
+                    break
+            _call(chain, "on_train_end")
+
+    def _epoch(self, step, batches, epoch, snapshot, snapshot_epoch, chain, interrupt):
+        model = self.model
+        for metric in model.metrics:
+            metric.reset()
+        total, seen = 0.0, 0
+        logs = {}
+        for b, (Xb, yb, wb, mb) in enumerate(batches.epoch()):
+            loss = step.run(Xb, yb, wb, mb)
+            if not math.isfinite(loss):
+                where = model._flat.first_non_finite() or step.first_non_finite_layer(Xb, mb)
+                model._flat.values[...] = snapshot
+                raise divergence_error(epoch=epoch, batch=b, loss=loss, where=where,
+                                       restored_epoch=snapshot_epoch,
+                                       learning_rate=model.optimizer.current_learning_rate,
+                                       X=batches.X, y=batches.y,
+                                       clipped=bool(model.optimizer.clipnorm or model.optimizer.clipvalue))
+            n = len(Xb)
+            total += loss * n
+            seen += n
+            for metric in model.metrics:
+                metric.update(yb, step.outputs, wb)
+            logs = {"loss": total / seen, **{m.name: m.result() for m in model.metrics}}
+            _call(chain, "on_batch_end", b, logs)
+            if interrupt.raised:
+                break
+        reg = model.regularization_loss()
+        if reg:
+            logs["regularization_loss"] = reg
+        return logs
+
+    # -- evaluate -----------------------------------------------------------
+    def evaluate(self, X, y, sample_weight=None, mask=None, batch_size=None):
+        self._require_compiled()
+        X, targets, weights, mask = self._prepare(X, y, sample_weight, mask)
+        return self._evaluate_prepared(X, targets, weights, mask, batch_size)
+
+    def _evaluate_prepared(self, X, y, weights, mask, batch_size=None):
+        model = self.model
+        batch_size = batch_size or 4096
+        loss_fn = model.loss
+        total = 0.0
+        metrics = [type(m).from_config(m.get_config()) if hasattr(m, "get_config") and type(m).__name__ != "FunctionMetric" else m
+                   for m in model.metrics]
+        for metric in metrics:
+            metric.reset()
+        for start in range(0, len(X), batch_size):
+            part = slice(start, start + batch_size)
+            mb = None if mask is None else mask[part]
+            out = model._predict_batch(X[part], mb)
+            wb = None if weights is None else weights[part]
+            kwargs = {"mask": mb} if getattr(loss_fn, "accepts_mask", False) else {}
+            total += loss_fn.forward(out, y[part], wb, **kwargs) * len(out)
+            for metric in metrics:
+                metric.update(y[part], out, wb)
+        result = {"loss": total / len(X)}
+        result.update({metric.name: metric.result() for metric in metrics})
+        return result
+
+
+class _BatchStep:
+    """Forward, loss, backward and one optimizer step for one mini-batch.
+
+    When the loss can fuse with the last layer (softmax + cross-entropy), the
+    last layer is skipped and the loss works on its inputs, the logits.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        last = model.layers[-1]
+        fused = model.loss.logits_loss(last)
+        self.loss = fused or model.loss
+        self.layers = model.layers[:-1] if fused else list(model.layers)
+        self.fused = fused is not None
+        self.loss_takes_mask = getattr(self.loss, "accepts_mask", False)
+        flat = model._flat
+        self.params, self.grads = [flat.values], [flat.gradients]
+        self.optimizer = model.optimizer
+        self.outputs = None
+
+    def run(self, X, y, w, mask):
+        out = X
+        for layer in self.layers:
+            if mask is not None and getattr(layer, "accepts_mask", False):
+                out = layer.forward(out, mask=mask, training=True)
+            else:
+                out = layer.forward(out, training=True)
+        kwargs = {"mask": mask} if self.loss_takes_mask else {}
+        loss = self.loss.forward(out, y, w, **kwargs)
+        if not math.isfinite(loss):
+            return loss
+        grad = self.loss.backward()
+        self.outputs = self.loss.probabilities if self.fused else out
+        layers = self.layers
+        for i in range(len(layers) - 1, 0, -1):
+            grad = layers[i].backward(grad)
+        _backward_first(layers[0], grad)
+        self.optimizer.step(self.params, self.grads)
+        return loss
+
+    def first_non_finite_layer(self, X, mask):
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training=False)
+            if not np.isfinite(out).all():
+                return f"the output of layer '{layer.name}'"
+        return None
+
+
+def _backward_first(layer, grad):
+    """Backward through the first layer without computing dL/dX, which nothing uses."""
+    if hasattr(layer, "input_grad"):
+        saved, layer.input_grad = layer.input_grad, False
+        try:
+            layer.backward(grad)
+        finally:
+            layer.input_grad = saved
+    else:
+        layer.backward(grad)
+
+
+class _Batches:
+    """Yields mini-batches; shuffling permutes an index, never a copy of X."""
+
+    def __init__(self, X, y, weights, mask, batch_size, shuffle, rng):
+        self.X, self.y, self.weights, self.mask = X, y, weights, mask
+        self.batch_size, self.shuffle, self.rng = min(batch_size, len(X)), shuffle, rng
+        # One buffer per array, reused by every batch (np.take writes into it).
+        self._buffers = [None if a is None else np.empty((self.batch_size, *a.shape[1:]), a.dtype)
+                         for a in (X, y, weights, mask)]
+
+    def epoch(self):
+        n, size = len(self.X), self.batch_size
+        arrays = (self.X, self.y, self.weights, self.mask)
+        if not self.shuffle:
+            for start in range(0, n, size):
+                yield tuple(None if a is None else a[start:start + size] for a in arrays)
+            return
+        order = self.rng.permutation(n)
+        for start in range(0, n, size):
+            index = order[start:start + size]
+            m = len(index)
+            yield tuple(None if a is None else np.take(a, index, axis=0, out=buf[:m])
+                        for a, buf in zip(arrays, self._buffers))
+
+
+def _apply_class_weight(weights, class_weight, y):
+    if class_weight is None:
+        return weights
+    labels = y if y.ndim == 1 else np.argmax(y, axis=1)
+    classes = np.unique(labels)
+    if class_weight == "balanced":
+        counts = np.bincount(labels)
+        table = {c: len(labels) / (len(classes) * counts[c]) for c in classes}
+    elif isinstance(class_weight, dict):
+        table = class_weight
+        unknown = set(table) - set(range(int(labels.max()) + 1 if labels.size else 0)) - set(classes.tolist())
+        if unknown:
+            raise ValueError(f"class_weight has classes {sorted(unknown)} that are not in y")
+    else:
+        raise TypeError("class_weight must be a dict {label: weight} or 'balanced'")
+    per_sample = np.array([table.get(int(c), 1.0) for c in range(int(labels.max()) + 1)])[labels]
+    return per_sample if weights is None else weights * per_sample
+
+
+def _call(chain, hook, *args):
+    for callback in chain:
+        getattr(callback, hook)(*args)
+
+
+class _InterruptFlag:
+    """Turns Ctrl+C during fit into a flag checked after each batch.
+
+    Stopping between batches, never inside an optimizer step, keeps the
+    weights consistent; fit then returns normally with the history so far.
+    """
+
+    raised = False
+
+    def _handler(self, signum, frame):
+        if self.raised:  # a second Ctrl+C: the user really wants out
+            raise KeyboardInterrupt
+        self.raised = True
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False

@@ -1,0 +1,146 @@
+"""Adam and AdamW: adaptive step sizes from running moments of the gradient."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from numnet.optimizers.base import Optimizer
+from numnet.optimizers.schedules import _check_number
+from numnet.registry import OPTIMIZERS
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam: gradient descent scaled by running estimates of the gradient's moments.
+
+    Parameters
+    ----------
+    learning_rate : float or Schedule, default=0.001
+        The step size, > 0.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment (mean) estimate ``m``, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment (uncentred variance) estimate ``v``, in [0, 1).
+    epsilon : float, default=1e-7
+        Added to ``sqrt(v)`` so that the division stays finite, > 0.
+    amsgrad : bool, default=False
+        Divide by the running maximum of ``v`` (AMSGrad) rather than by ``v``.
+    clipnorm, clipvalue : float, optional
+        Gradient clipping; see :class:`~numnet.optimizers.Optimizer`.
+
+    Notes
+    -----
+    At step ``t = 1, 2, ...`` with gradient ``g`` (``m`` and ``v`` start at 0)::
+
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g**2
+        lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        p <- p - lr_t * m / (sqrt(v) + epsilon)
+
+    The bias corrections of ``m`` and ``v`` (which start at 0 and so
+    underestimate early on) are folded into the scalar ``lr_t``, as Keras and
+    scikit-learn do, rather than applied to whole arrays. This is the
+    paper's "efficient version"; it differs from dividing by
+    ``sqrt(v_hat) + epsilon`` only in where epsilon sits.
+
+    A step is 12 NumPy calls (13 with AMSGrad) on arrays of the parameter's
+    size and allocates nothing.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> p, g = np.array([1.0, -1.0]), np.array([0.5, -2.0])
+    >>> Adam(learning_rate=0.1).step([p], [g])
+    >>> p.round(4)  # the first step moves each entry by about lr, against its gradient
+    array([ 0.9, -0.9])
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, clipnorm, clipvalue)
+        self.beta_1 = _check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = _check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = _check_number(epsilon, "epsilon", low=0, low_open=True)
+        if not isinstance(amsgrad, (bool, np.bool_)):
+            raise TypeError(f"amsgrad must be True or False, got {amsgrad!r}")
+        self.amsgrad = bool(amsgrad)
+
+    @property
+    def slot_names(self) -> tuple[str, ...]:
+        return ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
+
+    def _update(self, param, grad, slots, scratch, lr):
+        m, v = slots["m"], slots["v"]
+        _moving_average(m, grad, self.beta_1, scratch)
+        np.square(grad, out=scratch)
+        _moving_average(v, scratch, self.beta_2, scratch)
+        if self.amsgrad:
+            v = np.maximum(slots["v_hat"], v, out=slots["v_hat"])
+        # p -= lr_t * m / (sqrt(v) + eps), built up in scratch one in-place call
+        # at a time: each out= saves allocating (and freeing) a temporary.
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= self._step_size(lr)
+        param -= scratch
+
+    def _step_size(self, lr: float) -> float:
+        """``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` for the coming step ``t``."""
+        t = self.iterations + 1
+        return lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter).
+
+    Parameters
+    ----------
+    weight_decay : float, default=0.004
+        Fraction of ``lr * p`` removed from each parameter every step, >= 0.
+    **others
+        As for :class:`Adam`.
+
+    Notes
+    -----
+    Before the Adam step, ``p <- p - lr * weight_decay * p``, with ``lr`` the
+    (scheduled) learning rate, not Adam's ``lr_t``. Unlike an L2 term added
+    to the gradient, this decay is not rescaled by ``1 / sqrt(v)``, so every
+    weight decays at the same rate. One extra NumPy call per step.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> p = np.array([2.0])
+    >>> AdamW(learning_rate=0.1, weight_decay=0.5).step([p], [np.zeros(1)])
+    >>> p  # a zero gradient leaves only the decay: 2 * (1 - 0.1 * 0.5)
+    array([1.9])
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, weight_decay=0.004, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, clipnorm, clipvalue)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", low=0)
+
+    def _update(self, param, grad, slots, scratch, lr):
+        param *= 1.0 - lr * self.weight_decay
+        super()._update(param, grad, slots, scratch, lr)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "weight_decay": self.weight_decay}
+
+
+def _moving_average(average: np.ndarray, value: np.ndarray, beta: float,
+                    scratch: np.ndarray) -> None:
+    """``average <- beta * average + (1 - beta) * value``, in place, allocating nothing.
+
+    ``value`` may be ``scratch`` itself (Adam passes ``g**2`` that way).
+    """
+    average *= beta
+    np.multiply(value, 1.0 - beta, out=scratch)
+    average += scratch

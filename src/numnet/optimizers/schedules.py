@@ -1,0 +1,238 @@
+"""Learning-rate schedules: functions of the optimizer's step count.
+
+A schedule is a callable ``schedule(step) -> float`` where ``step`` counts
+optimizer steps (mini-batches, not epochs) taken so far, starting at 0. Pass
+one as ``learning_rate`` to any optimizer; the optimizer calls it once per
+step with its ``iterations`` counter. Every schedule round-trips through
+``get_config`` / ``from_config`` and is registered in ``SCHEDULES``.
+
+Example
+-------
+>>> from numnet.optimizers import SGD, StepDecay
+>>> opt = SGD(learning_rate=StepDecay(0.1, drop=0.5, step_size=100))
+>>> opt.current_learning_rate
+0.1
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from numnet.registry import SCHEDULES
+
+
+def _check_number(value, name: str, low: float | None = None, high: float | None = None,
+                  low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as a Python float, or raise if it is not a finite real in range.
+
+    The bounds are inclusive unless ``low_open`` / ``high_open``. Returning a
+    Python float matters for speed and dtype: ``float32_array * python_float``
+    stays float32, whereas a NumPy float64 scalar would promote the result.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    below = low is not None and (value < low or (low_open and value == low))
+    above = high is not None and (value > high or (high_open and value == high))
+    if not math.isfinite(value) or below or above:
+        raise ValueError(f"{name} must be {_describe_range(low, high, low_open, high_open)}, "
+                         f"got {value!r}")
+    return value
+
+
+def _describe_range(low, high, low_open, high_open) -> str:
+    """Write an interval the way the error messages show it: '> 0', 'in [0, 1)'."""
+    if high is None:
+        return "a finite number" if low is None else f"{'>' if low_open else '>='} {low:g}"
+    if low is None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
+class Schedule:
+    """Base class: a learning rate as a function of the step count.
+
+    Subclasses implement :meth:`__call__` and :meth:`get_config`; the config
+    holds exactly the constructor's arguments, so ``from_config`` is
+    ``cls(**config)``.
+    """
+
+    def __call__(self, step: int) -> float:
+        """Return the learning rate for optimizer step ``step`` (0 for the first step)."""
+        raise NotImplementedError("subclasses implement __call__")
+
+    def get_config(self) -> dict:
+        """Return the constructor's arguments as plain JSON data."""
+        raise NotImplementedError("subclasses implement get_config")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Schedule":
+        """Build a schedule from the dict written by :meth:`get_config`."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@SCHEDULES.register("constant")
+class Constant(Schedule):
+    """The same learning rate at every step.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate, > 0.
+
+    Example
+    -------
+    >>> Constant(0.01)(1000)
+    0.01
+    """
+
+    def __init__(self, learning_rate: float):
+        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+
+    def __call__(self, step: int) -> float:
+        return self.learning_rate
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate}
+
+
+@SCHEDULES.register("inverse_time")
+class InverseTimeDecay(Schedule):
+    """``learning_rate / (1 + decay_rate * step / decay_steps)``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate at step 0, > 0.
+    decay_rate : float
+        How fast the rate falls, >= 0; it halves at ``step = decay_steps / decay_rate``.
+    decay_steps : float, default=1
+        The unit ``step`` is measured in, > 0.
+
+    Example
+    -------
+    >>> InverseTimeDecay(0.1, decay_rate=1.0, decay_steps=10)(10)
+    0.05
+    """
+
+    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float = 1):
+        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_rate = _check_number(decay_rate, "decay_rate", low=0)
+        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
+
+    def __call__(self, step: int) -> float:
+        return self.learning_rate / (1.0 + self.decay_rate * step / self.decay_steps)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "decay_rate": self.decay_rate,
+                "decay_steps": self.decay_steps}
+
+
+@SCHEDULES.register("exponential")
+class ExponentialDecay(Schedule):
+    """``learning_rate * decay_rate ** (step / decay_steps)``, a smooth exponential decay.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate at step 0, > 0.
+    decay_rate : float
+        The factor applied every ``decay_steps`` steps, in (0, 1] (1 means no decay).
+    decay_steps : float
+        The number of steps over which the rate is multiplied by ``decay_rate``, > 0.
+
+    Example
+    -------
+    >>> ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)
+    0.025
+    """
+
+    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float):
+        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_rate = _check_number(decay_rate, "decay_rate", low=0, high=1, low_open=True)
+        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
+
+    def __call__(self, step: int) -> float:
+        return self.learning_rate * self.decay_rate ** (step / self.decay_steps)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "decay_rate": self.decay_rate,
+                "decay_steps": self.decay_steps}
+
+
+@SCHEDULES.register("step")
+class StepDecay(Schedule):
+    """``learning_rate * drop ** floor(step / step_size)``: piecewise constant.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate for the first ``step_size`` steps, > 0.
+    drop : float, default=0.5
+        The factor applied every ``step_size`` steps, in (0, 1].
+    step_size : float, default=10
+        The number of steps between drops, > 0.
+
+    Example
+    -------
+    >>> schedule = StepDecay(0.1, drop=0.5, step_size=10)
+    >>> schedule(9), schedule(10), schedule(25)
+    (0.1, 0.05, 0.025)
+    """
+
+    def __init__(self, learning_rate: float, drop: float = 0.5, step_size: float = 10):
+        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.drop = _check_number(drop, "drop", low=0, high=1, low_open=True)
+        self.step_size = _check_number(step_size, "step_size", low=0, low_open=True)
+
+    def __call__(self, step: int) -> float:
+        return self.learning_rate * self.drop ** math.floor(step / self.step_size)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "drop": self.drop,
+                "step_size": self.step_size}
+
+
+@SCHEDULES.register("cosine")
+class CosineDecay(Schedule):
+    """Half a cosine from ``learning_rate`` down to ``alpha * learning_rate``, then flat.
+
+    Parameters
+    ----------
+    learning_rate : float
+        The rate at step 0, > 0.
+    decay_steps : float
+        The number of steps the decay lasts, > 0.
+    alpha : float, default=0.0
+        The final rate as a fraction of ``learning_rate``, in [0, 1].
+
+    Notes
+    -----
+    With ``s = min(step, decay_steps)`` (as in Keras)::
+
+        rate = learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)
+
+    Example
+    -------
+    >>> schedule = CosineDecay(0.1, decay_steps=100)
+    >>> round(schedule(50), 12), schedule(100), schedule(1000)
+    (0.05, 0.0, 0.0)
+    """
+
+    def __init__(self, learning_rate: float, decay_steps: float, alpha: float = 0.0):
+        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.alpha = _check_number(alpha, "alpha", low=0, high=1)
+
+    def __call__(self, step: int) -> float:
+        progress = min(step, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "decay_steps": self.decay_steps,
+                "alpha": self.alpha}
