@@ -180,24 +180,28 @@ class Trainer:
     def _evaluate_prepared(self, X, y, weights, mask, batch_size=None):
         model = self.model
         batch_size = batch_size or 4096
-        loss_fn = model.loss
+        step = _BatchStep(model)  # the same (fused) loss as training, so the numbers agree
+        metrics = [_fresh(metric) for metric in model.metrics]
         total = 0.0
-        metrics = [type(m).from_config(m.get_config()) if hasattr(m, "get_config") and type(m).__name__ != "FunctionMetric" else m
-                   for m in model.metrics]
-        for metric in metrics:
-            metric.reset()
         for start in range(0, len(X), batch_size):
             part = slice(start, start + batch_size)
-            mb = None if mask is None else mask[part]
-            out = model._predict_batch(X[part], mb)
             wb = None if weights is None else weights[part]
-            kwargs = {"mask": mb} if getattr(loss_fn, "accepts_mask", False) else {}
-            total += loss_fn.forward(out, y[part], wb, **kwargs) * len(out)
+            mb = None if mask is None else mask[part]
+            total += step.loss_only(X[part], y[part], wb, mb) * len(X[part])
             for metric in metrics:
-                metric.update(y[part], out, wb)
+                metric.update(y[part], step.outputs, wb)
         result = {"loss": total / len(X)}
         result.update({metric.name: metric.result() for metric in metrics})
         return result
+
+
+def _fresh(metric):
+    """A reset copy of ``metric``, so evaluating never disturbs the epoch's running totals."""
+    import copy
+
+    clone = copy.copy(metric)
+    clone.reset()
+    return clone
 
 
 class _BatchStep:
@@ -220,19 +224,25 @@ class _BatchStep:
         self.optimizer = model.optimizer
         self.outputs = None
 
-    def run(self, X, y, w, mask):
+    def loss_only(self, X, y, w, mask, training=False):
+        """Forward and loss; sets :attr:`outputs` (what ``predict`` would return)."""
         out = X
         for layer in self.layers:
             if mask is not None and getattr(layer, "accepts_mask", False):
-                out = layer.forward(out, mask=mask, training=True)
+                out = layer.forward(out, mask=mask, training=training)
             else:
-                out = layer.forward(out, training=True)
+                out = layer.forward(out, training=training)
         kwargs = {"mask": mask} if self.loss_takes_mask else {}
         loss = self.loss.forward(out, y, w, **kwargs)
+        self.outputs = self.loss.probabilities if self.fused else out
+        return loss
+
+    def run(self, X, y, w, mask):
+        """One training step; returns the batch's loss (non-finite: nothing was updated)."""
+        loss = self.loss_only(X, y, w, mask, training=True)
         if not math.isfinite(loss):
             return loss
         grad = self.loss.backward()
-        self.outputs = self.loss.probabilities if self.fused else out
         layers = self.layers
         for i in range(len(layers) - 1, 0, -1):
             grad = layers[i].backward(grad)
