@@ -161,7 +161,8 @@ B = np.array([1.0, 2, 3, 4, 5])
     (RMSprop(learning_rate=CosineDecay(0.05, decay_steps=1000)), 1000),
     (RMSprop(learning_rate=CosineDecay(0.005, decay_steps=1000), momentum=0.9), 1000),
     (Adagrad(learning_rate=0.5), 1000),
-], ids=repr)
+], ids=["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_amsgrad", "adamw",
+        "rmsprop_cosine", "rmsprop_momentum_cosine", "adagrad"])
 def test_optimizer_minimises_least_squares(optimizer, n_steps):
     p, grad = np.zeros(3), np.empty(3)
     for _ in range(n_steps):
@@ -265,6 +266,38 @@ def test_step_allocates_no_array_sized_temporaries(make):
     assert peak < p.nbytes / 10
 
 
+@ALL
+def test_blockwise_update_of_large_arrays_is_bitwise_identical_to_whole_array(make):
+    rng = np.random.default_rng(2)
+    p_blocks = rng.normal(size=(50, 21))
+    p_whole = p_blocks.copy()
+    blocked, whole = make(), make()
+    blocked.block_size, whole.block_size = 64, None  # 1050 entries: 16 blocks and a remainder
+    for _ in range(3):
+        g = rng.normal(size=(50, 21))
+        blocked.step([p_blocks], [g.copy()])
+        whole.step([p_whole], [g.copy()])
+    assert_array_equal(p_blocks, p_whole)
+    for key, value in whole.get_state().items():
+        assert_array_equal(blocked.get_state()[key], value)
+
+
+@ALL
+def test_non_contiguous_and_fortran_ordered_arrays_are_updated_in_place(make):
+    flat = np.zeros(400)
+    strided, fortran = flat[::2], np.asfortranarray(np.ones((20, 10)))
+    reference = [np.zeros(200), np.ones((20, 10))]
+    optimizer, whole = make(), make()
+    optimizer.block_size, whole.block_size = 16, None
+    for _ in range(2):
+        grads = [np.linspace(-1, 1, 200), np.full((20, 10), 0.3, order="F")]
+        optimizer.step([strided, fortran], [g.copy() for g in grads])
+        whole.step(reference, [np.ascontiguousarray(g) for g in grads])
+    assert_array_equal(flat[::2], reference[0])
+    assert_array_equal(flat[1::2], 0.0)
+    assert_array_equal(fortran, reference[1])
+
+
 # -- state -------------------------------------------------------------------------
 @ALL
 def test_set_state_continues_exactly_like_an_uninterrupted_run(make):
@@ -296,6 +329,19 @@ def test_plain_sgd_has_no_state_but_iterations():
     optimizer = SGD()
     optimizer.step([np.ones(2)], [np.ones(2)])
     assert list(optimizer.get_state()) == ["iterations"]
+
+
+def test_set_state_accepts_fortran_ordered_arrays_for_blockwise_updates():
+    source, p_source = Adam(), np.ones((30, 10))
+    source.step([p_source], [np.full((30, 10), 0.5)])
+    state = {k: np.asfortranarray(v) if v.ndim else v for k, v in source.get_state().items()}
+    target, p_target = Adam(), p_source.copy()
+    target.block_size = source.block_size = 32
+    target.set_state(state)
+    for optimizer, p in ((source, p_source), (target, p_target)):
+        optimizer.step([p], [np.full((30, 10), -0.2)])
+    assert_array_equal(p_target, p_source)
+    assert_array_equal(target.get_state()["0/m"], source.get_state()["0/m"])
 
 
 def test_set_state_loads_float64_state_into_float32_params():
@@ -402,19 +448,18 @@ def test_learning_rate_can_be_changed_between_steps_and_is_validated():
         optimizer.learning_rate = -1
 
 
-@pytest.mark.parametrize("name, cls", [("constant", Constant), ("inverse_time", InverseTimeDecay),
-                                       ("exponential", ExponentialDecay), ("step", StepDecay),
-                                       ("cosine", CosineDecay)])
-def test_schedules_are_registered_and_round_trip(name, cls):
+@pytest.mark.parametrize("name, cls, required", [
+    ("constant", Constant, {}),
+    ("inverse_time", InverseTimeDecay, {"decay_rate": 1.0}),
+    ("exponential", ExponentialDecay, {"decay_rate": 0.5, "decay_steps": 10}),
+    ("step", StepDecay, {}),
+    ("cosine", CosineDecay, {"decay_steps": 10}),
+])
+def test_schedules_are_registered_and_round_trip(name, cls, required):
     assert SCHEDULES.lookup(name) is cls
-    schedule = SCHEDULES.get({"class_name": name, "config": {"learning_rate": 0.1,
-                                                             **_required_args(cls)}})
+    schedule = SCHEDULES.get({"class_name": name, "config": {"learning_rate": 0.1, **required}})
+    assert type(schedule) is cls
     assert cls.from_config(schedule.get_config()).get_config() == schedule.get_config()
-
-
-def _required_args(cls):
-    return {InverseTimeDecay: {"decay_rate": 1.0}, ExponentialDecay: {"decay_rate": 0.5,
-            "decay_steps": 10}, CosineDecay: {"decay_steps": 10}}.get(cls, {})
 
 
 # -- registry ---------------------------------------------------------------------
@@ -467,7 +512,17 @@ def test_bad_arguments_raise_clear_errors(make, error, match):
     ([np.ones(2)], [np.ones(2), np.ones(2)], ValueError, "1 params and 2 grads"),
     ([np.ones(2)], [np.ones(3)], ValueError, r"grads\[0\] has shape \(3,\), but params\[0\]"),
     ([np.ones(2, dtype=int)], [np.ones(2)], TypeError, r"params\[0\] must be a floating-point"),
+    ([[1.0, 2.0]], [np.ones(2)], TypeError, r"params\[0\] must be a numpy array, got list"),
 ])
 def test_step_rejects_mismatched_params_and_grads(params, grads, error, match):
     with pytest.raises(error, match=match):
         Adam().step(params, grads)
+
+
+def test_a_bad_param_leaves_the_earlier_params_untouched():
+    params = [np.ones(2), np.ones(2, dtype=int)]
+    optimizer = SGD()
+    with pytest.raises(TypeError, match=r"params\[1\]"):
+        optimizer.step(params, [np.ones(2), np.ones(2)])
+    assert_array_equal(params[0], [1.0, 1.0])
+    assert optimizer.iterations == 0

@@ -13,6 +13,8 @@ from numnet.layers import (ELU, GELU, BatchNorm, Dense, Dropout, Identity, Layer
                            Sigmoid, Softmax, Softplus, Tanh, log_softmax, sigmoid, softmax)
 from numnet.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, Huber, Loss,
                            MeanAbsoluteError, MeanSquaredError)
+from numnet.layers.masked_softmax import MaskedSoftmax, masked_softmax
+from numnet.losses.masked_crossentropy import MaskedCategoricalCrossEntropy
 from numnet.model import (Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
                           ReduceLROnPlateau, Sequential)
 from numnet.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
@@ -23,7 +25,8 @@ __all__ = [
     "Sequential", "Layer", "Dense", "Dropout", "BatchNorm", "ReLU", "LeakyReLU", "ELU", "GELU",
     "Sigmoid", "Tanh", "Softplus", "Identity", "Softmax", "softmax", "log_softmax", "sigmoid",
     "Loss", "CategoricalCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
-    "MeanAbsoluteError", "Huber", "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
+    "MeanAbsoluteError", "Huber", "MaskedSoftmax", "masked_softmax", "MaskedCategoricalCrossEntropy",
+    "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
     "ReduceLROnPlateau", "gradcheck", "GradcheckReport", "TrainingDivergedError",
     "ModelFileError", "spiral_data", "vertical_data", "sine_data", "xor", "one_hot",

@@ -172,7 +172,10 @@ def _network_problem(obj, kind, X, y, rng, training, sample_weight, mask):
             dX = obj.backward(obj.loss.backward())
             return dX, {name: (obj.params[name], obj.grads[name].copy()) for name in obj.params}
     else:
-        G = rng.standard_normal(run().shape)
+        # G comes from a stream of its own: users often draw X with the same seed as
+        # random_state, and G == X can sit near a stationary point of sum(f(X) * G)
+        # (BatchNorm's is one) where every gradient is tiny and round-off dominates.
+        G = np.random.default_rng(rng.integers(2**63)).standard_normal(run().shape)
         has_reg = hasattr(obj, "regularization_loss")
 
         def objective():

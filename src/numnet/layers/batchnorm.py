@@ -52,6 +52,7 @@ class BatchNorm(Layer):
             self.state["running_var"][...] = m * self.state["running_var"] + (1 - m) * var
         else:
             mean, var = self.state["running_mean"], self.state["running_var"]
+        self._batch_stats = bool(training)  # backward differs: running stats are constants
         self._inv_std = 1.0 / np.sqrt(var + self.eps)
         self._X_hat = (X - mean) * self._inv_std
         return self._X_hat * self.params["gamma"] + self.params["beta"]
@@ -63,10 +64,14 @@ class BatchNorm(Layer):
         -----
         With ``x̂ = (x - μ) / σ``: ``dγ = Σ dY·x̂``, ``dβ = Σ dY`` and
         ``dX = γ/σ · (dY - mean(dY) - x̂ · mean(dY·x̂))`` (means over samples).
+        After ``forward(training=False)``, μ and σ are the running statistics,
+        constants with respect to ``X``, so ``dX = dY · γ / σ``.
         """
         X_hat = self._X_hat
         np.sum(dY * X_hat, axis=0, out=self.grads["gamma"])
         np.sum(dY, axis=0, out=self.grads["beta"])
+        if not self._batch_stats:
+            return dY * (self.params["gamma"] * self._inv_std)
         n = dY.shape[0]
         d_hat = dY * self.params["gamma"]
         return self._inv_std * (d_hat - d_hat.sum(axis=0) / n

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet.layers.activations import Sigmoid, Softmax, log_softmax, sigmoid
+from numnet.layers.activations import Sigmoid, Softmax, row_max, row_sum, sigmoid
+from numnet.layers.masked_softmax import MaskedSoftmax
 from numnet.losses.base import Loss, _as_numeric, reduce_mean, weights_column
 from numnet.registry import LOSSES
 
@@ -46,6 +47,11 @@ class CategoricalCrossEntropy(Loss):
         self.label_smoothing = float(label_smoothing)
 
     def logits_loss(self, output_layer):
+        if isinstance(output_layer, MaskedSoftmax) and not self.from_logits:
+            # Imported here: the masked loss subclasses this one, so a top-level import would cycle.
+            from numnet.losses.masked_crossentropy import MaskedCategoricalCrossEntropy
+
+            return MaskedCategoricalCrossEntropy(from_logits=True, label_smoothing=self.label_smoothing)
         if isinstance(output_layer, Softmax) and not self.from_logits:
             return type(self)(from_logits=True, label_smoothing=self.label_smoothing)
         return None
@@ -83,8 +89,7 @@ class CategoricalCrossEntropy(Loss):
         self._labels = y_true if sparse else None
         self._T = None if sparse else self._targets(y_true, k, y_pred.dtype)
         if self.from_logits:
-            log_p = log_softmax(y_pred)
-            self._P = np.exp(log_p)
+            log_p = self._softmax_from_logits(y_pred)
         else:
             eps = np.finfo(y_pred.dtype).eps
             self._P = np.clip(y_pred, eps, 1.0)
@@ -92,8 +97,22 @@ class CategoricalCrossEntropy(Loss):
         if sparse:
             per_sample = -log_p[np.arange(n), y_true]
         else:
-            per_sample = -np.sum(self._T * log_p, axis=1)
+            per_sample = -row_sum(self._T * log_p)
         return reduce_mean(per_sample, self._w)
+
+    def _softmax_from_logits(self, Z):
+        """Set ``self._P = softmax(Z)`` and return ``log softmax(Z)``, sharing the work.
+
+        One ``exp`` serves both: ``p = e / s`` and ``log p = (z - max) - log s``
+        with ``e = exp(z - max)`` and ``s`` the row sums of ``e``.
+        """
+        shifted = Z - row_max(Z)
+        E = np.exp(shifted)
+        sums = row_sum(E)
+        E /= sums
+        self._P = E
+        shifted -= np.log(sums)
+        return shifted
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -115,7 +134,7 @@ class CategoricalCrossEntropy(Loss):
             G = -T / self._P
         if self._w is not None:
             G *= self._w
-        G /= n
+        G *= 1.0 / n  # multiplying by a Python float is cheaper than dividing
         return G
 
     def get_config(self):

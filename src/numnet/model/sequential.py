@@ -332,6 +332,19 @@ class Sequential:
                          if hasattr(layer, "regularization_loss")))
 
     # -- description --------------------------------------------------------
+    def summary(self, print_fn=print) -> str:
+        """Print and return a table of layers, output shapes, parameter shapes and counts.
+
+        Builds the model first if its first layer knows its input width; see
+        :mod:`numnet.model.summary`. Pass ``print_fn=None`` to only get the string.
+        """
+        from numnet.model.summary import summarize
+
+        text = str(summarize(self))
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
     def get_config(self) -> dict:
         """Architecture, loss and optimizer as plain JSON data."""
         return {

@@ -44,10 +44,16 @@ class Trainer:
         targets = model.loss.prepare_targets(y_arr, model.n_outputs, model.dtype)
         weights = check_sample_weight(sample_weight, X)
         mask = model._check_mask(mask, len(X)) if mask is not None else self._no_mask()
+        if mask is not None:  # checked here, so an error names rows of the user's data, not of a batch
+            loss = model.loss.logits_loss(model.layers[-1]) or model.loss
+            if hasattr(loss, "check_targets"):
+                loss.check_targets(targets, mask)
         return X, targets, weights, mask
 
     def _no_mask(self):
-        if getattr(self.model.layers[-1], "accepts_mask", False):
+        # Once per fit/evaluate call (one Trainer each), even when validation data lacks a mask too.
+        if getattr(self.model.layers[-1], "accepts_mask", False) and not getattr(self, "_warned", False):
+            self._warned = True
             warnings.warn("this model ends in MaskedSoftmax but no mask was given: every class is "
                           "treated as allowed", MaskWarning, stacklevel=4)
         return None
@@ -120,7 +126,7 @@ class Trainer:
         snapshot_epoch = None
         model.stop_training = False
         interrupt = _InterruptFlag()
-        with interrupt:
+        with interrupt, step.skip_input_gradient():
             _call(chain, "on_train_begin")
             for epoch in range(epochs):
                 _call(chain, "on_epoch_begin", epoch)
@@ -143,10 +149,12 @@ class Trainer:
 
     def _epoch(self, step, batches, epoch, snapshot, snapshot_epoch, chain, interrupt):
         model = self.model
-        for metric in model.metrics:
+        metrics = model.metrics
+        for metric in metrics:
             metric.reset()
+        batch_hooks = [cb for cb in chain if type(cb).on_batch_end is not Callback.on_batch_end
+                       or "on_batch_end" in vars(cb)]
         total, seen = 0.0, 0
-        logs = {}
         for b, (Xb, yb, wb, mb) in enumerate(batches.epoch()):
             loss = step.run(Xb, yb, wb, mb)
             if not math.isfinite(loss):
@@ -160,12 +168,14 @@ class Trainer:
             n = len(Xb)
             total += loss * n
             seen += n
-            for metric in model.metrics:
+            for metric in metrics:
                 metric.update(yb, step.outputs, wb)
-            logs = {"loss": total / seen, **{m.name: m.result() for m in model.metrics}}
-            _call(chain, "on_batch_end", b, logs)
+            if batch_hooks:  # building logs every batch costs time; only when someone reads them
+                logs = {"loss": total / seen, **{m.name: m.result() for m in metrics}}
+                _call(batch_hooks, "on_batch_end", b, logs)
             if interrupt.raised:
                 break
+        logs = {"loss": total / max(seen, 1), **{m.name: m.result() for m in metrics}}
         reg = model.regularization_loss()
         if reg:
             logs["regularization_loss"] = reg
@@ -223,17 +233,22 @@ class _BatchStep:
         self.params, self.grads = [flat.values], [flat.gradients]
         self.optimizer = model.optimizer
         self.outputs = None
+        # Look these up once per fit rather than once per batch.
+        self.forward_plan = [(layer, getattr(layer, "accepts_mask", False)) for layer in self.layers]
+        self.backward_plan = self.layers[::-1]
 
     def loss_only(self, X, y, w, mask, training=False):
         """Forward and loss; sets :attr:`outputs` (what ``predict`` would return)."""
         out = X
-        for layer in self.layers:
-            if mask is not None and getattr(layer, "accepts_mask", False):
+        for layer, takes_mask in self.forward_plan:
+            if takes_mask and mask is not None:
                 out = layer.forward(out, mask=mask, training=training)
             else:
                 out = layer.forward(out, training=training)
-        kwargs = {"mask": mask} if self.loss_takes_mask else {}
-        loss = self.loss.forward(out, y, w, **kwargs)
+        if self.loss_takes_mask:
+            loss = self.loss.forward(out, y, w, mask=mask)
+        else:
+            loss = self.loss.forward(out, y, w)
         self.outputs = self.loss.probabilities if self.fused else out
         return loss
 
@@ -243,12 +258,14 @@ class _BatchStep:
         if not math.isfinite(loss):
             return loss
         grad = self.loss.backward()
-        layers = self.layers
-        for i in range(len(layers) - 1, 0, -1):
-            grad = layers[i].backward(grad)
-        _backward_first(layers[0], grad)
+        for layer in self.backward_plan:
+            grad = layer.backward(grad)
         self.optimizer.step(self.params, self.grads)
         return loss
+
+    def skip_input_gradient(self):
+        """Context: the first layer skips ``dL/dX`` during training, since nothing uses it."""
+        return _NoInputGradient(self.layers[0] if self.layers else None)
 
     def first_non_finite_layer(self, X, mask):
         out = X
@@ -259,16 +276,20 @@ class _BatchStep:
         return None
 
 
-def _backward_first(layer, grad):
-    """Backward through the first layer without computing dL/dX, which nothing uses."""
-    if hasattr(layer, "input_grad"):
-        saved, layer.input_grad = layer.input_grad, False
-        try:
-            layer.backward(grad)
-        finally:
-            layer.input_grad = saved
-    else:
-        layer.backward(grad)
+class _NoInputGradient:
+    """Turns off a Dense layer's ``dL/dX`` for the duration of ``fit`` (one matmul per batch saved)."""
+
+    def __init__(self, layer):
+        self.layer = layer if hasattr(layer, "input_grad") else None
+
+    def __enter__(self):
+        if self.layer is not None:
+            self.saved, self.layer.input_grad = self.layer.input_grad, False
+
+    def __exit__(self, *exc):
+        if self.layer is not None:
+            self.layer.input_grad = self.saved
+        return False
 
 
 class _Batches:

@@ -44,8 +44,8 @@ class Adam(Optimizer):
     paper's "efficient version"; it differs from dividing by
     ``sqrt(v_hat) + epsilon`` only in where epsilon sits.
 
-    A step is 12 NumPy calls (13 with AMSGrad) on arrays of the parameter's
-    size and allocates nothing.
+    A step is 12 NumPy calls (13 with AMSGrad) per array, or per block of
+    ``block_size`` entries, and allocates nothing.
 
     Example
     -------

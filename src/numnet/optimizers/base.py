@@ -10,7 +10,8 @@ Optimizer state (moment estimates) lives in the optimizer, keyed by the
 position ``i`` of each array in ``params``; it is created on the first step
 with that array's shape and dtype. Each position also gets one scratch array,
 reused every step, so that a step allocates nothing: the updates are written
-as a handful of in-place NumPy calls with ``out=``.
+as a handful of in-place NumPy calls with ``out=``. Large arrays are updated
+in cache-sized blocks (see ``Optimizer.block_size``).
 """
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def global_norm(grads: list[np.ndarray]) -> float:
     """
     # np.dot of a contiguous array with itself is one BLAS call with no
     # temporary array, where np.sum(g * g) would allocate a full copy.
-    total = sum(_sum_of_squares(g.ravel()) for g in grads)
+    with np.errstate(over="ignore"):  # overflow is handled just below
+        total = sum(_sum_of_squares(g.ravel()) for g in grads)
     if math.isinf(total):
         # Squares of huge (> 1e19) float32 entries overflow to inf even when
         # the entries are finite; redo that rare case in float64.
@@ -107,6 +109,17 @@ class Optimizer:
 
     slot_names: tuple[str, ...] = ()
 
+    #: Contiguous arrays with more entries than this are updated block by
+    #: block (cache blocking). An update makes about a dozen passes over its
+    #: arrays; on a whole 1e6-entry array each pass streams megabytes from main
+    #: memory, while a block of 65536 float32 entries (256 KiB per array) stays
+    #: in the CPU's L2 cache across the passes. On a 2-core VM that made Adam
+    #: on 1e6 float32 entries about 1.2x faster (3.7 ms -> 3.1 ms a step); the
+    #: gain depends on the CPU. Results are bitwise identical to one
+    #: whole-array update, since every operation is elementwise. None turns
+    #: blocking off.
+    block_size: int | None = 65536
+
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None):
         self.learning_rate = learning_rate
         self.clipnorm = _check_optional_positive(clipnorm, "clipnorm")
@@ -146,15 +159,44 @@ class Optimizer:
             clip_by_value(grads, self.clipvalue)
         if self.clipnorm is not None:
             clip_by_global_norm(grads, self.clipnorm)
+        # Prepare every position before updating any, so that an error leaves
+        # all parameters untouched.
+        scratches = [self._scratch_for(i, param) for i, param in enumerate(params)]
         lr = self.current_learning_rate
-        for i, (param, grad) in enumerate(zip(params, grads)):
-            scratch = self._scratch.get(i)
-            # The state is checked against the parameter once, when the
-            # scratch array is made; later steps only compare shape and dtype.
-            if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
-                scratch = self._prepare_position(i, param)
-            self._update(param, grad, self._slots[i], scratch, lr)
+        for i, (param, grad, scratch) in enumerate(zip(params, grads, scratches)):
+            self._update_in_blocks(param, grad, self._slots[i], scratch, lr)
         self.iterations += 1
+
+    def _scratch_for(self, i: int, param: np.ndarray) -> np.ndarray:
+        """Return position ``i``'s scratch array, creating its state on first use."""
+        scratch = self._scratch.get(i)
+        # The state is checked against the parameter once, when the scratch
+        # array is made; later steps only compare shape and dtype.
+        if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
+            scratch = self._prepare_position(i, param)
+        return scratch
+
+    def _update_in_blocks(self, param: np.ndarray, grad: np.ndarray,
+                          slots: dict[str, np.ndarray], scratch: np.ndarray, lr: float) -> None:
+        """Call :meth:`_update` on consecutive blocks of ``block_size`` entries.
+
+        Small or non-contiguous arrays are updated in one call.
+        """
+        size = self.block_size
+        if (size is None or param.size <= size or not param.flags.c_contiguous
+                or not grad.flags.c_contiguous):
+            self._update(param, grad, slots, scratch, lr)
+            return
+        # reshape(-1) of a C-contiguous array is a view, so the blocks write
+        # into the caller's array (state and scratch are C-contiguous by
+        # construction).
+        param, grad, scratch = param.reshape(-1), grad.reshape(-1), scratch.reshape(-1)
+        slots = {name: array.reshape(-1) for name, array in slots.items()}
+        for start in range(0, param.size, size):
+            block = slice(start, start + size)
+            self._update(param[block], grad[block],
+                         {name: array[block] for name, array in slots.items()},
+                         scratch[block], lr)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray],
                 scratch: np.ndarray, lr: float) -> None:
@@ -173,9 +215,9 @@ class Optimizer:
                 f"state for it was made for shape {self._scratch[i].shape} and dtype "
                 f"{self._scratch[i].dtype}; call optimizer.reset() when the parameters change"
             )
-        if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
-            raise TypeError(f"params[{i}] must be a floating-point ndarray, got "
-                            f"{type(param).__name__} of dtype {getattr(param, 'dtype', None)}")
+        if not np.issubdtype(param.dtype, np.floating):
+            raise TypeError(f"params[{i}] must be a floating-point array, got dtype "
+                            f"{param.dtype}; convert it once with param.astype(np.float32)")
         slots = self._slots.setdefault(i, {})
         for name in self.slot_names:
             if name not in slots:
@@ -185,7 +227,7 @@ class Optimizer:
                                  f"params[{i}] has shape {param.shape}")
             else:  # state loaded from a file may be float64 while params are float32
                 slots[name] = slots[name].astype(param.dtype, copy=False)
-        self._scratch[i] = np.empty_like(param)
+        self._scratch[i] = np.empty(param.shape, param.dtype)  # C order, for blocking
         return self._scratch[i]
 
     # -- state ---------------------------------------------------------------
@@ -298,7 +340,7 @@ def _check_optional_positive(value, name: str) -> float | None:
 
 
 def _check_state_array(value, key: str) -> np.ndarray:
-    array = np.array(value, copy=True)
+    array = np.array(value, copy=True, order="C")  # C order, for blocking
     if not np.issubdtype(array.dtype, np.floating):
         raise TypeError(f"state[{key!r}] must be a floating-point array, got dtype {array.dtype}")
     return array
@@ -321,6 +363,9 @@ def _check_step_args(params, grads) -> None:
         raise ValueError(f"params and grads must have the same length, got {len(params)} "
                          f"params and {len(grads)} grads")
     for i, (param, grad) in enumerate(zip(params, grads)):
-        if np.shape(grad) != np.shape(param):
-            raise ValueError(f"grads[{i}] has shape {np.shape(grad)}, but params[{i}] has shape "
-                             f"{np.shape(param)}; each gradient must match its parameter")
+        for name, array in (("params", param), ("grads", grad)):
+            if not isinstance(array, np.ndarray):
+                raise TypeError(f"{name}[{i}] must be a numpy array, got {type(array).__name__}")
+        if grad.shape != param.shape:
+            raise ValueError(f"grads[{i}] has shape {grad.shape}, but params[{i}] has shape "
+                             f"{param.shape}; each gradient must match its parameter")

@@ -1,0 +1,57 @@
+"""What every plot function shares: finding an Axes, colours, and labels from targets."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def axes_or_new(ax, figsize=(6.4, 4.8)):
+    """Return ``(ax, figure)``: the given Axes, or one on a new figure."""
+    if ax is not None:
+        return ax, ax.figure
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax, figure
+
+
+def class_colors(n_classes: int) -> np.ndarray:
+    """``n_classes`` distinct RGB colours of shape (n_classes, 3), from tab10 or tab20."""
+    import matplotlib
+
+    name = "tab10" if n_classes <= 10 else "tab20"
+    cmap = matplotlib.colormaps[name]
+    if n_classes > 20:
+        cmap = matplotlib.colormaps["hsv"].resampled(n_classes + 1)
+    return np.array([cmap(i)[:3] for i in range(n_classes)])
+
+
+def labels_of(y) -> np.ndarray:
+    """Integer labels (n_samples,) from labels, a 0/1 column or one-hot rows.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is neither 1-D nor 2-D.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return np.argmax(y, axis=1)
+    if y.ndim == 2:
+        y = y.reshape(-1)
+    if y.ndim != 1:
+        raise ValueError(f"y must be labels of shape (n_samples,) or one-hot rows, got shape {y.shape}")
+    return np.rint(y).astype(np.int64)
+
+
+def class_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """Turn model outputs into one column per class: a single sigmoid column becomes two."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.ndim == 1 or outputs.shape[1] == 1:
+        p = outputs.reshape(-1, 1)
+        return np.hstack([1.0 - p, p])
+    return outputs
+
+
+def require_built(model, what: str) -> None:
+    if getattr(model, "n_features", None) is None:
+        raise ValueError(f"{what} needs a built model: call fit(X, y) or build(n_features) first")
