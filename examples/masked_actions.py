@@ -36,8 +36,8 @@ def make_states(n_samples: int, rng: np.random.Generator, values: np.ndarray):
 
 
 def train(last_layer, X, y, M=None, seed=0):
-    model = Sequential([Dense(X.shape[1], 64), ReLU(), Dense(64, N_ACTIONS), last_layer],
-                       random_state=seed)
+    model = Sequential([Dense(X.shape[1], 64, random_state=seed), ReLU(),
+                        Dense(64, N_ACTIONS, random_state=seed + 1), last_layer])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.fit(X, y, mask=M, epochs=30, batch_size=64, verbose=0, random_state=seed)
     return model
@@ -91,8 +91,11 @@ def report(results: dict, P: np.ndarray, M: np.ndarray) -> None:
     print(f"largest probability of a masked action: {results['largest_masked_probability']!r} "
           f"(exactly 0: {results['largest_masked_probability'] == 0.0})")
     print(f"largest |row sum - 1| over allowed actions: {results['largest_row_sum_error']:.2e}")
-    print(f"one state, mask {M[0].tolist()}:")
-    print("  probabilities", np.array2string(P[0], precision=3, suppress_small=True))
+    legal = M[0].astype(bool)
+    print(f"one held-out state, mask {M[0].tolist()}:")
+    print(f"  masked actions {np.flatnonzero(~legal).tolist()} get {P[0, ~legal].tolist()}")
+    print(f"  legal actions {np.flatnonzero(legal).tolist()} get "
+          f"[{', '.join(f'{p:.3g}' for p in P[0, legal])}] (sum {P[0, legal].sum():.6f})")
     print(f"fully masked row gives: {results['fully_masked_row']}")
 
 

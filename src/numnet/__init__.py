@@ -9,6 +9,7 @@ from numnet.datasets import (from_one_hot, load_digits, one_hot, sine_data, spir
                              train_test_split, vertical_data, xor)
 from numnet.exceptions import ModelFileError, TrainingDivergedError
 from numnet.gradcheck import GradcheckReport, gradcheck
+from numnet.io import load_model as load
 from numnet.layers import (ELU, GELU, BatchNorm, Dense, Dropout, Identity, Layer, LeakyReLU, ReLU,
                            Sigmoid, Softmax, Softplus, Tanh, log_softmax, sigmoid, softmax)
 from numnet.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, Huber, Loss,
@@ -30,5 +31,5 @@ __all__ = [
     "Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
     "ReduceLROnPlateau", "gradcheck", "GradcheckReport", "TrainingDivergedError",
     "ModelFileError", "spiral_data", "vertical_data", "sine_data", "xor", "one_hot",
-    "from_one_hot", "load_digits", "train_test_split", "__version__",
+    "from_one_hot", "load_digits", "train_test_split", "load", "__version__",
 ]

@@ -62,8 +62,10 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
             "for one sample"
         )
     if arr.ndim != ndim:
+        hint = (f"; flatten each sample with {name}.reshape(len({name}), -1)"
+                if ndim == 2 and arr.ndim > 2 else "")
         raise ValueError(
-            f"{name} must be {ndim}-D of shape (n_samples, n_features), got shape {arr.shape}"
+            f"{name} must be {ndim}-D of shape (n_samples, n_features), got shape {arr.shape}{hint}"
         )
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one sample")

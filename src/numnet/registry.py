@@ -61,7 +61,7 @@ class Registry:
             close = difflib.get_close_matches(_normalise(name), known, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
-                f"Unknown {self.kind} {name!r}. Known {self.kind}s: {', '.join(known)}.{hint}"
+                f"Unknown {self.kind} {name!r}. Known {_plural(self.kind)}: {', '.join(known)}.{hint}"
             ) from None
 
     def get(self, spec, **kwargs):
@@ -78,6 +78,10 @@ class Registry:
         if isinstance(spec, type):
             return spec(**kwargs)
         return spec
+
+
+def _plural(kind: str) -> str:
+    return kind + ("es" if kind.endswith("s") else "s")  # "losses", not "losss"
 
 
 def _normalise(name: str) -> str:

@@ -77,13 +77,39 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name or ''} expects {self.n_inputs} inputs, got {n_inputs}")
         super().build((n_inputs,), dtype)
         self.n_inputs = n_inputs
-        rng = check_random_state(self.random_state)
-        shape = (n_inputs, self.n_neurons)
-        weights = np.asarray(self._initializer(shape, rng, self.dtype), dtype=self.dtype)
-        if weights.shape != shape:
-            raise ValueError(f"weight_init returned shape {weights.shape}, expected {shape}")
+        seed = self.random_state
+        if seed is None:  # a recorded seed lets a seeded model tell these weights are untouched
+            seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+        self._unseeded_draw = (seed, self.dtype) if self.random_state is None else None
+        weights = self._draw_weights(check_random_state(seed), self.dtype)
         self.params = {"weights": weights, "biases": np.zeros(self.n_neurons, dtype=self.dtype)}
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    def _draw_weights(self, rng, dtype) -> np.ndarray:
+        shape = (self.n_inputs, self.n_neurons)
+        weights = np.asarray(self._initializer(shape, rng, dtype), dtype=dtype)
+        if weights.shape != shape:
+            raise ValueError(f"weight_init returned shape {weights.shape}, expected {shape}")
+        return weights
+
+    def reseed_initial_weights(self, seed) -> bool:
+        """Redraw the weights from ``seed`` if they are still this layer's unseeded first draw.
+
+        ``Sequential(random_state=...)`` calls this for layers created without a
+        ``random_state``, so that a seeded model is reproducible. Weights that were
+        assigned, trained or seeded explicitly are left alone. Returns whether it redrew.
+        """
+        drawn = getattr(self, "_unseeded_draw", None)
+        if drawn is None or self.random_state is not None:
+            return False
+        old_seed, dtype = drawn
+        current = self.params["weights"]
+        if not np.array_equal(current.astype(dtype, copy=False),
+                              self._draw_weights(check_random_state(old_seed), dtype)):
+            return False  # changed since the first draw: these are the user's weights now
+        self.random_state, self._unseeded_draw = seed, None
+        current[...] = self._draw_weights(check_random_state(seed), dtype)
+        return True
 
     @property
     def weights(self) -> np.ndarray:
@@ -167,11 +193,14 @@ class Dense(Layer):
 
     def get_config(self):
         init = self.weight_init
-        if not isinstance(init, str):
-            init = serialize(init) if hasattr(init, "get_config") else repr(init)
+        if not isinstance(init, str) and hasattr(init, "get_config"):
+            init = serialize(init)
+        # A plain function stays as is: from_config takes it back unchanged, and a
+        # model file refuses it with a message (a function is not JSON data).
         return {"name": self.name, "n_inputs": self.n_inputs, "n_neurons": self.n_neurons,
                 "weight_init": init, "init_scale": self.init_scale, "l1": self.l1, "l2": self.l2,
                 "bias_l1": self.bias_l1, "bias_l2": self.bias_l2,
+                "random_state": _seed_config(self.random_state),
                 "dtype": None if self.dtype is None else self.dtype.name}
 
     @classmethod
@@ -183,6 +212,13 @@ class Dense(Layer):
 
     def __repr__(self):
         return f"Dense({self.n_inputs}, {self.n_neurons})"
+
+
+def _seed_config(random_state):
+    """An int seed as JSON data; a Generator cannot be written down, so it becomes None."""
+    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return None
 
 
 def _check_size(value, name, allow_none=False):

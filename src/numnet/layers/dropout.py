@@ -5,6 +5,7 @@ import numpy as np
 
 from numnet._validation import check_random_state
 from numnet.layers.base import Layer
+from numnet.layers.dense import _seed_config
 from numnet.registry import LAYERS
 
 
@@ -31,6 +32,10 @@ class Dropout(Layer):
         self._rng = check_random_state(random_state)
         self._mask = None
 
+    def reseed(self, seed) -> None:
+        """Restart the mask stream from ``seed``; ``Sequential`` and ``fit(random_state=...)`` call it."""
+        self._rng = check_random_state(seed)
+
     def forward(self, X, training=False):
         if not training or self.rate == 0.0:
             self._mask = None
@@ -44,4 +49,4 @@ class Dropout(Layer):
         return dY if self._mask is None else dY * self._mask
 
     def get_config(self):
-        return {"name": self.name, "rate": self.rate}
+        return {"name": self.name, "rate": self.rate, "random_state": _seed_config(self.random_state)}

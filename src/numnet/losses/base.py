@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet._validation import check_consistent_length
+from numnet._validation import check_consistent_length, check_finite
 
 
 class Loss:
@@ -70,8 +70,7 @@ def _as_numeric(y, name: str) -> np.ndarray:
         )
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass one target per sample")
-    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or inf ({int((~np.isfinite(arr)).sum())} entries)")
+    check_finite(arr, name)  # names the first bad rows and says how to fix it
     return arr
 
 

@@ -26,7 +26,7 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         softmax is applied inside, in log-space: ``log p_k = z_k - m -
         log(sum_{j allowed} exp(z_j - m))`` over the allowed classes, so ``log``
         never sees 0. If False, ``y_pred`` are masked probabilities (from
-        :class:`~numnet.MaskedSoftmax`), clipped to ``[eps, 1]``.
+        :class:`~numnet.MaskedSoftmax`), raised to at least ``eps`` before the ``log``.
     label_smoothing : float in [0, 1)
         Targets become ``(1 - s) * t + s / n_allowed`` on the allowed classes
         of each sample, and stay 0 on its masked ones.
@@ -118,7 +118,8 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         if self.from_logits:
             self._P, log_p = masked_softmax_parts(y_pred, allowed, with_log=True)
         else:
-            self._P = np.clip(y_pred, np.finfo(y_pred.dtype).eps, 1.0)
+            # Clipped from below only, so log never sees 0 (a masked entry, where t = 0 anyway).
+            self._P = np.maximum(y_pred, np.finfo(y_pred.dtype).eps)
             log_p = np.log(self._P)
         # T is 0 on every masked entry, so those entries add exactly nothing.
         per_sample = -np.sum(self._T * log_p, axis=1)

@@ -13,7 +13,7 @@ from numnet.model.callbacks import Callback
 
 
 def format_logs(logs: dict) -> str:
-    """``"loss: 0.1234 - accuracy: 0.9500"`` with 4 significant digits."""
+    """``"loss: 0.1234 - accuracy: 0.95"``: each value to 4 significant digits."""
     return " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
 
 
@@ -26,16 +26,42 @@ def resolve_verbose(verbose) -> int:
     return int(verbose)
 
 
+def format_duration(seconds: float) -> str:
+    """``0.0123`` -> ``"12ms"``, ``4.5`` -> ``"4.50s"``, ``125`` -> ``"2m05s"``.
+
+    Examples
+    --------
+    >>> format_duration(0.0123), format_duration(4.5), format_duration(125)
+    ('12ms', '4.50s', '2m05s')
+    """
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{rest:02d}s"
+
+
 class ProgressLogger(Callback):
-    """Prints training progress; ``mode`` 1 is a bar, 2 one line per epoch."""
+    """Prints training progress; ``mode`` 1 is a bar, 2 one line per epoch.
+
+    Each epoch ends with one line: epoch, time, an estimate of the time left
+    for the remaining epochs (while there are some), loss and metrics.
+    """
 
     def __init__(self, mode: int, epochs: int, n_batches: int, stream=None):
         self.mode, self.epochs, self.n_batches = mode, epochs, n_batches
         self.stream = stream or sys.stdout
         self._bar = None
+        self._train_start = None
+
+    def on_train_begin(self, logs=None):
+        self._train_start = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        if self._train_start is None:
+            self._train_start = self._start
         self._epoch = epoch
         if self.mode == 1:
             self._bar = _make_bar(self.n_batches, f"Epoch {epoch + 1}/{self.epochs}", self.stream)
@@ -45,13 +71,24 @@ class ProgressLogger(Callback):
             self._bar.update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self._start
-        line = f"Epoch {epoch + 1}/{self.epochs} - {seconds:.2f}s - {format_logs(logs or {})}"
+        now = time.perf_counter()
+        parts = [f"Epoch {epoch + 1}/{self.epochs}", format_duration(now - self._start)]
+        left = self.epochs - epoch - 1
+        if left > 0:  # the mean epoch so far times the epochs left (an upper bound with early stopping)
+            parts.append("ETA " + format_duration((now - self._train_start) / (epoch + 1) * left))
+        if logs:
+            parts.append(format_logs(logs))
+        line = " - ".join(parts)
         if self._bar is not None:
             self._bar.close(line)
             self._bar = None
         else:
             print(line, file=self.stream, flush=True)
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:  # Ctrl+C stopped an epoch half-way: end its bar cleanly
+            self._bar.close(f"Epoch {self._epoch + 1}/{self.epochs} - interrupted")
+            self._bar = None
 
 
 def _make_bar(total, description, stream):

@@ -68,6 +68,10 @@ class Sequential:
                 setattr(layer, attr, default)
         if layer.name is None or any(layer.name == other.name for other in self.layers):
             layer.name = self._unique_name(layer)
+        if self.random_state is not None and hasattr(layer, "reseed_initial_weights"):
+            # Dense(2, 3) draws its weights at construction; the model's seed redraws them
+            # (if still untouched) so that Sequential([...], random_state=0) is reproducible.
+            layer.reseed_initial_weights(int(self._rng.integers(2**63)))
         self.layers.append(layer)
         self._flat = None
         if self.n_features is not None:
@@ -99,7 +103,7 @@ class Sequential:
         if not self.layers:
             raise ValueError("this Sequential model has no layers; add some with model.add(...)")
         shape = (int(n_features),)
-        previous = "the input"
+        previous = None  # the layer before, or None for the input X
         dtype = self.dtype or _first_dtype(self.layers) or np.dtype(np.float32)
         for layer in self.layers:
             if getattr(layer, "built", True) and getattr(layer, "input_shape", None) is not None:
@@ -114,7 +118,7 @@ class Sequential:
             if self.dtype is not None:
                 self._convert(layer)
             out = layer.compute_output_shape(shape) if hasattr(layer, "compute_output_shape") else shape
-            previous = f"layer '{layer.name}' ({layer!r}), which outputs {out[-1]} features"
+            previous = layer
             shape = out
         self.n_features = int(n_features)
         self.dtype = np.dtype(_first_dtype(self.layers) or dtype)
@@ -227,7 +231,8 @@ class Sequential:
 
     def predict(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
         """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs)."""
-        self._require_built()
+        if self.n_features is None:  # build from X, as forward does
+            self._ensure_built(check_array(X, dtype=self.dtype or np.float32).shape[1])
         X = check_array(X, dtype=self.dtype, n_features=self.n_features)
         mask = self._check_mask(mask, len(X))
         if batch_size is None or batch_size >= len(X):
@@ -357,6 +362,17 @@ class Sequential:
             "metrics": [getattr(metric, "registry_name", metric.name) for metric in self.metrics],
         }
 
+    def save(self, path, include_optimizer: bool = True) -> None:
+        """Write the model to a ``.numnet`` file (atomically); ``numnet.load(path)`` reads it back.
+
+        The file holds the config and the arrays, never a pickle; with
+        ``include_optimizer`` the optimizer's state too, so training resumes exactly.
+        See :func:`numnet.io.save_model` for metadata and preprocessing.
+        """
+        from numnet.io import save_model
+
+        save_model(self, path, include_optimizer=include_optimizer)
+
     @classmethod
     def from_config(cls, config: dict) -> "Sequential":
         """Rebuild an untrained model with the same architecture (and loss/optimizer)."""
@@ -383,15 +399,24 @@ def _first_dtype(layers):
 
 
 def _check_chain(layer, shape, previous):
-    expected = tuple(layer.input_shape)
-    if expected[-1] == shape[-1]:
+    """Raise if ``layer`` does not take the ``shape`` that ``previous`` (None: X) produces."""
+    expected, given = tuple(layer.input_shape)[-1], shape[-1]
+    if expected == given:
         return
+    this = f"layer '{layer.name}' ({layer!r})"
     n_out = getattr(layer, "n_neurons", None)
-    hint = ""
-    if n_out == shape[-1] and getattr(layer, "n_inputs", None) is not None:
-        hint = (f"; its weights {layer.params['weights'].shape} look transposed: "
-                f"Dense weights are (n_inputs, n_neurons), so it should be Dense({shape[-1]}, {expected[-1]})")
-    raise ValueError(
-        f"layer '{layer.name}' ({layer!r}) expects {expected[-1]} input features, but {previous} "
-        f"gives {shape[-1]}{hint}"
-    )
+    if previous is None:
+        raise ValueError(
+            f"X has {given} features, but the first {this} expects {expected}; pass an array of "
+            f"shape (n_samples, {expected})"
+            + (f" or make the first layer Dense({given}, {n_out})" if n_out is not None else "")
+        )
+    source = f"the layer before it, '{previous.name}' ({previous!r}), outputs {given} features"
+    if n_out == given and getattr(layer, "n_inputs", None) is not None:
+        fix = (f"; its weights {layer.params['weights'].shape} look transposed: Dense weights are "
+               f"(n_inputs, n_neurons), so it should be Dense({given}, {expected})")
+    elif n_out is not None:
+        fix = f"; make it Dense({given}, {n_out})"
+    else:
+        fix = f"; give it {given} inputs"
+    raise ValueError(f"{this} expects {expected} input features, but {source}{fix}")

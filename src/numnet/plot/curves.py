@@ -23,7 +23,7 @@ class HistoryDisplay:
         One line per logged quantity (``"loss"``, ``"val_loss"``, ``"accuracy"`` ...).
     best_epoch : int or None
         0-based epoch marked as best: the History's (set by EarlyStopping), else
-        the lowest validation loss, else the lowest training loss.
+        the lowest validation loss; None (nothing marked) without validation data.
     stopped_epoch : int or None
         0-based epoch where EarlyStopping stopped training, marked when set.
     log_scale : bool
@@ -72,7 +72,7 @@ def history(history, ax=None, metrics=None, log_scale="auto", title: str | None 
     (True, 2)
     """
     logs, best, stopped, interrupted = _read(history)
-    if not logs.get("loss"):
+    if len(logs.get("loss", ())) == 0:
         raise ValueError("the history has no 'loss' values to plot; train with fit(...) first")
     metric_names = _metric_names(logs, metrics)
     axes, figure = _axes(ax, bool(metric_names))
@@ -144,7 +144,10 @@ def _curve(ax, values, key):
 
 
 def _best(logs):
-    values = logs.get("val_loss", logs["loss"])
+    """The epoch of the lowest validation loss; None without validation data."""
+    if "val_loss" not in logs:
+        return None  # the lowest *training* loss says nothing about generalisation
+    values = logs["val_loss"]
     finite = np.where(np.isfinite(values), values, np.inf)
     return int(np.argmin(finite)) if np.isfinite(finite).any() else None
 

@@ -116,8 +116,8 @@ def network(model, ax=None, max_neurons: int = 10, X_shape=None, n_samples: int 
     _build_for(model, X_shape)
     columns = columns_of(model)
     colored = _use_weights(model, weights)
-    ax, figure = axes_or_new(ax, figsize=(2.2 + 2.2 * len(columns), 6.0))
     layout = _Layout(columns, max_neurons)
+    ax, figure = axes_or_new(ax, figsize=layout.figsize())
     n_connections = _draw_connections(ax, layout, colored)
     _draw_neurons(ax, layout, input_names, output_names)
     caption = _caption(columns, n_samples, colored)
@@ -164,6 +164,13 @@ class _Layout:
         self.n_circles = sum(self.shown_widths)
         self.collapsed = [len(s) < c.width for s, c in zip(self.shown, columns)]
         self.half_height = max(len(s) + (1 if gap else 0) for s, gap in zip(self.shown, self.collapsed)) / 2
+
+    def figsize(self) -> tuple:
+        """Inches that keep circles round (aspect 1) with room for the caption."""
+        width = self.dx * (len(self.columns) - 1) + 3.2
+        height = 2 * self.half_height + 5.2
+        scale = 6.0 / max(height, 8.0)
+        return (max(5.5, width * scale + 0.4), max(height * scale, 4.0))
 
     def x(self, c: int) -> float:
         return self.dx * c

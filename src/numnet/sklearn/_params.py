@@ -1,0 +1,175 @@
+"""Checks of the estimators' hyper-parameters, run at the start of ``fit``.
+
+scikit-learn's contract puts validation in ``fit``, never in ``__init__``,
+so that ``set_params`` and ``clone`` never fail. Each check raises
+:class:`InvalidParameterError` (both a ``ValueError`` and a ``TypeError``, as
+scikit-learn's own is) whose message names the parameter, what was expected,
+what was given and how to fix it.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from numnet.registry import ACTIVATIONS
+
+SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+SOLVERS = ("lbfgs", "sgd", "adam")
+SCHEDULES = ("constant", "invscaling", "adaptive")
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A hyper-parameter of an estimator has a wrong type or value.
+
+    It subclasses both ``ValueError`` and ``TypeError`` so that code written
+    for scikit-learn's own ``InvalidParameterError`` catches it either way.
+    """
+
+
+def check_params(est) -> dict:
+    """Check every shared hyper-parameter of ``est``; return the normalised ones.
+
+    Returns
+    -------
+    dict
+        ``hidden`` (list of int), ``activations`` (list of str, one per hidden
+        layer) and ``dropout`` (list of float, one per hidden layer).
+    """
+    hidden = check_hidden_layer_sizes(est.hidden_layer_sizes)
+    check_choice(est.solver, "solver", SOLVERS)
+    check_choice(est.learning_rate, "learning_rate", SCHEDULES)
+    check_real(est.alpha, "alpha", low=0)
+    check_real(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
+    check_real(est.power_t, "power_t", low=0)
+    check_real(est.tol, "tol", low=0)
+    check_real(est.momentum, "momentum", low=0, high=1)
+    check_real(est.beta_1, "beta_1", low=0, high=1, high_open=True)
+    check_real(est.beta_2, "beta_2", low=0, high=1, high_open=True)
+    check_real(est.epsilon, "epsilon", low=0, low_open=True)
+    check_real(est.validation_fraction, "validation_fraction", low=0, high=1, high_open=True)
+    if est.early_stopping and est.validation_fraction == 0:
+        raise InvalidParameterError("validation_fraction must be > 0 when early_stopping=True, "
+                                    "got 0; pass for example validation_fraction=0.1")
+    _check_int(est.max_iter, "max_iter")
+    _check_int(est.max_fun, "max_fun")
+    if not (isinstance(est.n_iter_no_change, float) and est.n_iter_no_change == np.inf):
+        _check_int(est.n_iter_no_change, "n_iter_no_change")
+    if est.batch_size != "auto":
+        _check_int(est.batch_size, "batch_size", extra=" or 'auto'")
+    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
+        _check_bool(getattr(est, name), name)
+    if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
+        raise InvalidParameterError(f"verbose must be a bool or an int, got {est.verbose!r}")
+    activations = check_activations(est.activation, len(hidden))
+    dropout = check_dropout(est.dropout, len(hidden))
+    if est.solver == "lbfgs" and any(dropout):
+        raise InvalidParameterError(
+            "dropout needs a stochastic solver, but solver='lbfgs': L-BFGS needs the same loss "
+            "every time it evaluates the same weights; use solver='adam' or 'sgd', or dropout=0")
+    return {"hidden": hidden, "activations": activations, "dropout": dropout}
+
+
+def check_hidden_layer_sizes(value) -> list[int]:
+    """``hidden_layer_sizes`` as a list of positive ints (an int means one layer)."""
+    sizes = [value] if isinstance(value, (numbers.Integral, np.integer)) else value
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise InvalidParameterError(
+            f"hidden_layer_sizes must be an int or a sequence of ints such as (100,) or "
+            f"(64, 32), got {value!r}") from None
+    for size in sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (numbers.Integral, np.integer)):
+            raise InvalidParameterError(
+                f"hidden_layer_sizes must hold ints (neurons per hidden layer), got {value!r}")
+        if size <= 0:
+            raise InvalidParameterError(f"hidden_layer_sizes must be > 0, got {value!r}")
+    return [int(size) for size in sizes]
+
+
+def check_activations(value, n_hidden: int) -> list[str]:
+    """One activation name per hidden layer, from a name or a list of names.
+
+    Besides scikit-learn's four names, any numnet activation (such as
+    ``"gelu"`` or ``"leaky_relu"``) may be named; softmax is not a hidden
+    activation.
+    """
+    names = [value] * n_hidden if isinstance(value, str) else value
+    if isinstance(names, (list, tuple)) and not isinstance(value, str) and len(names) != n_hidden:
+        raise InvalidParameterError(
+            f"activation has {len(names)} entries but hidden_layer_sizes has {n_hidden} layers; "
+            "pass one activation name per hidden layer, or a single name for all")
+    if not isinstance(names, (list, tuple)):
+        raise InvalidParameterError(
+            f"activation must be one of {SKLEARN_ACTIVATIONS} or a list of such names, one per "
+            f"hidden layer, got {value!r}")
+    return [_check_activation_name(name) for name in names]
+
+
+def _check_activation_name(name) -> str:
+    if isinstance(name, str) and name in SKLEARN_ACTIVATIONS:
+        return name
+    known = [n for n in ACTIVATIONS.names() if n != "softmax"]
+    if isinstance(name, str) and name.lower() != "softmax":
+        try:
+            ACTIVATIONS.lookup(name)
+            return name
+        except ValueError:
+            pass
+    raise InvalidParameterError(
+        f"activation must be one of {SKLEARN_ACTIVATIONS} (or a numnet activation: "
+        f"{', '.join(known)}), got {name!r}")
+
+
+def check_dropout(value, n_hidden: int) -> list[float]:
+    """The dropped fraction after each hidden layer, from one rate or a list of rates."""
+    rates = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * n_hidden
+    if len(rates) != n_hidden:
+        raise InvalidParameterError(
+            f"dropout has {len(rates)} entries but hidden_layer_sizes has {n_hidden} layers; "
+            "pass one rate per hidden layer, or a single rate for all")
+    for rate in rates:
+        check_real(rate, "dropout", low=0, high=1, high_open=True)
+    return [float(rate) for rate in rates]
+
+
+def check_choice(value, name: str, choices) -> str:
+    """``value`` if it is one of the strings ``choices``, else raise."""
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(choice) for choice in choices)
+        raise InvalidParameterError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def check_real(value, name: str, low=None, high=None, low_open=False, high_open=False) -> float:
+    """``value`` as a float if it is a finite real within the bounds, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(f"{name} must be a real number, got {type(value).__name__} "
+                                    f"{value!r}")
+    too_low = low is not None and (value < low or (low_open and value == low))
+    too_high = high is not None and (value > high or (high_open and value == high))
+    if not np.isfinite(value) or too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        if high is None:
+            span = f"{'>' if low_open else '>='} {low}"
+        else:
+            span = f"in {left}{low}, {high}{right}"
+        raise InvalidParameterError(f"{name} must be {span}, got {value!r}")
+    return float(value)
+
+
+def _check_int(value, name, extra="") -> int:
+    expected = f"an int >= 1{extra}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise InvalidParameterError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise InvalidParameterError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def _check_bool(value, name) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
