@@ -127,8 +127,7 @@ def _memory_table(results):
                 continue
             data, rss, traced = r["data_mb"], r["rss_peak_mb"], r.get("traced_peak_mb")
             rows.append(f"| {WORKLOADS[w].title} | {SYSTEMS[s].title} | {data:.1f} | {rss:.1f} | "
-                        f"{100 * rss / data:.0f} % | {_fmt(traced, '.1f')} | "
-                        f"{_fmt(None if traced is None else 100 * traced / data, '.0f')} % |")
+                        f"{_percent(rss, data)} | {_fmt(traced, '.1f')} | {_percent(traced, data)} |")
     if len(rows) == 2:
         return ""
     return ("## Peak memory of fit\n\n"
@@ -141,6 +140,11 @@ def _memory_table(results):
             "allocated by Python and NumPy during a second fit, which sees exactly the arrays "
             "the fit creates (numpy-based systems only; PyTorch's allocator is invisible to it). "
             f"Each fit runs {MEMORY_EPOCHS_TEXT}.\n\n" + "\n".join(rows))
+
+
+def _percent(part, data):
+    # Against a few kB of data, the model's own arrays make any percentage meaningless.
+    return "—" if part is None or data < 10 else f"{100 * part / data:.0f} %"
 
 
 MEMORY_EPOCHS_TEXT = "min(epochs, 2) epochs, enough to catch a copy made per epoch"

@@ -8,8 +8,10 @@ Usage::
 
 Each (workload, system) pair is timed in its own fresh subprocess: one
 warm-up fit, then ``--repeats`` timed fits (a fresh model each time); the table
-shows their median, min and max. Peak memory is measured in another fresh
-subprocess, and single-row predict latency in a third. Every subprocess gets
+shows their median, min and max. The W2 worker then times single-row
+predictions of its trained network. Peak memory is measured in another fresh
+subprocess per pair. (``--quick`` runs all workloads of a system in one
+subprocess and measures memory on W3 only.) Every subprocess gets
 the same environment, with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
 (they pin an old, slower OpenBLAS kernel); BLAS threads are left at their
 default and recorded with threadpoolctl.
@@ -42,10 +44,14 @@ PREDICT_CALLS = 1000
 
 
 # -- workers: each runs in a fresh subprocess and prints one JSON line --------------
-def time_worker(workload, system, quick, repeats):
-    """Warm-up, then ``repeats`` timed fits; the median is taken by the parent."""
+def time_worker(workload, system, quick, repeats, latency):
+    """Warm-up, then ``repeats`` timed fits; the median is taken by the parent.
+
+    With ``latency``, also times single-row predictions of the last trained model.
+    """
     epochs, _ = workload.settings(quick)
-    X, y = system.prepare(*workload.data(quick))
+    X_raw, y_raw = workload.data(quick)
+    X, y = system.prepare(X_raw, y_raw)
     system.fit(workload, X, y, epochs, SEED)  # warm-up: loads code, spins up BLAS threads
     times, model = [], None
     for r in range(repeats):
@@ -54,8 +60,23 @@ def time_worker(workload, system, quick, repeats):
         start = time.perf_counter()
         model = system.fit(workload, X, y, epochs, SEED + r)
         times.append(time.perf_counter() - start)
-    return {"times": times, "accuracy": system.accuracy(model, X, y), "epochs": epochs,
-            "n_samples": len(X), "blas": _threadpool_info(), "torch_threads": _torch_threads()}
+    result = {"times": times, "accuracy": system.accuracy(model, X, y), "epochs": epochs,
+              "n_samples": len(X), "blas": _threadpool_info(), "torch_threads": _torch_threads()}
+    if latency:
+        result["predict"] = predict_latency(system.predictor(model, np.ascontiguousarray(X_raw[:1])))
+    return result
+
+
+def predict_latency(predict):
+    """Median and min seconds of one call of ``predict`` (each call timed on its own)."""
+    for _ in range(100):
+        predict()
+    clock, times = time.perf_counter, []
+    for _ in range(PREDICT_CALLS):
+        start = clock()
+        predict()
+        times.append(clock() - start)
+    return {"median_us": 1e6 * float(np.median(times)), "min_us": 1e6 * min(times)}
 
 
 def memory_worker(workload, system, quick):
@@ -66,11 +87,11 @@ def memory_worker(workload, system, quick):
     system.fit(workload, X[:tiny], y[:tiny], 1, SEED)
     gc.collect()
     reset = _reset_peak_rss()
-    baseline = _rss_kb() if reset else _maxrss_kb()
+    baseline = _rss_kb() if reset else _peak_rss_kb(reset)
     system.fit(workload, X, y, epochs, SEED)
-    result = {"rss_peak_mb": (_maxrss_kb() - baseline) / 1024, "rss_reset": reset,
+    result = {"rss_peak_mb": (_peak_rss_kb(reset) - baseline) / 1024, "rss_reset": reset,
               "data_mb": _nbytes(X, y) / 2**20, "epochs": epochs}
-    if system.key in ("floor", "torch"):  # torch allocates outside tracemalloc's view
+    if system.key == "torch":  # torch allocates outside tracemalloc's view
         return result
     import tracemalloc
 
@@ -80,23 +101,6 @@ def memory_worker(workload, system, quick):
     result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return result
-
-
-def predict_worker(system, quick):
-    """Median latency of one-row predictions of a trained W2 network (validation included)."""
-    workload = WORKLOADS["W2"]
-    X, y = workload.data(quick)
-    Xs, ys = system.prepare(X, y)
-    model = system.fit(workload, Xs, ys, 2, SEED)  # latency does not depend on training
-    predict = system.predictor(model, np.ascontiguousarray(X[:1]))
-    for _ in range(100):
-        predict()
-    clock, times = time.perf_counter, []
-    for _ in range(PREDICT_CALLS):
-        start = clock()
-        predict()
-        times.append(clock() - start)
-    return {"median_us": 1e6 * float(np.median(times)), "min_us": 1e6 * min(times)}
 
 
 def _nbytes(*arrays):
@@ -112,14 +116,21 @@ def _reset_peak_rss() -> bool:
     return True
 
 
-def _rss_kb() -> int:
+def _rss_kb(field="VmRSS") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
-    return _maxrss_kb()
+    raise OSError(f"no {field} in /proc/self/status")
 
 
-def _maxrss_kb() -> int:
+def _peak_rss_kb(reset: bool) -> int:
+    """The process's peak resident size in kB since start, or since the reset.
+
+    After a reset, VmHWM is the right number: ru_maxrss also folds in the
+    parent's peak inherited at exec, which a reset does not clear.
+    """
+    if reset:
+        return _rss_kb("VmHWM")
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
@@ -143,13 +154,15 @@ def _torch_threads():
 
 def worker_main(args):
     warnings.simplefilter("ignore")
-    system = SYSTEMS[args.system]
-    if args.worker == "time":
-        result = time_worker(WORKLOADS[args.workload], system, args.quick, args.repeats)
-    elif args.worker == "memory":
-        result = memory_worker(WORKLOADS[args.workload], system, args.quick)
+    if args.worker == "check":
+        result = {key: system.missing() for key, system in SYSTEMS.items()}
+    elif args.worker == "time":
+        system = SYSTEMS[args.system]
+        latency = args.latency and system.key in PREDICT_SYSTEMS
+        result = {w: time_worker(WORKLOADS[w], system, args.quick, args.repeats, latency and w == "W2")
+                  for w in args.workload.split(",")}
     else:
-        result = predict_worker(system, args.quick)
+        result = memory_worker(WORKLOADS[args.workload], SYSTEMS[args.system], args.quick)
     print("RESULT " + json.dumps(result))
 
 
@@ -161,11 +174,13 @@ def bench_env() -> dict:
     return env
 
 
-def run_worker(kind, system, workload=None, quick=False, repeats=3, timeout=3600):
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
-               "--system", system, "--repeats", str(repeats)]
+def run_worker(kind, system=None, workload=None, quick=False, repeats=3, latency=False, timeout=3600):
+    """Run one worker in a fresh interpreter; its JSON result, or ``{"error": ...}``."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--repeats", str(repeats)]
+    command += ["--system", system] if system else []
     command += ["--workload", workload] if workload else []
     command += ["--quick"] if quick else []
+    command += ["--latency"] if latency else []
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=bench_env(), timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -188,27 +203,45 @@ def _selected(text, known, what):
 
 
 def _log(message):
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {message} ...", file=sys.stderr, flush=True)
 
 
 def run_all(args) -> dict:
+    """Time every (workload, system), then measure memory; returns the raw results."""
     workloads = _selected(args.workloads, WORKLOADS, "workloads")
     systems = _selected(args.systems, SYSTEMS, "systems")
-    missing = {key: SYSTEMS[key].missing() for key in systems}
-    results = {"timing": {}, "memory": {}, "predict": {}, "missing": {k: v for k, v in missing.items() if v}}
-    runnable = [key for key in systems if not missing[key]]
-    for w in workloads:
+    # Imports happen in a worker: the parent stays small, and a child inherits nothing heavy.
+    missing = run_worker("check")
+    if "error" in missing:
+        raise SystemExit(f"cannot import the benchmark's systems: {missing['error']}")
+    results = {"timing": {w: {} for w in workloads}, "memory": {}, "predict": {},
+               "missing": {k: missing[k] for k in systems if missing.get(k)}}
+    runnable = [key for key in systems if not missing.get(key)]
+    latency = not args.skip_predict and "W2" in workloads
+    # --quick: one process per system for all workloads (interpreter and import time
+    # dominate a smoke run); otherwise a fresh process per pair.
+    groups = [",".join(workloads)] if args.quick else workloads
+    for group in groups:
         for s in runnable:
-            _log(f"[{time.strftime('%H:%M:%S')}] time {w} {s} ...")
-            results["timing"].setdefault(w, {})[s] = run_worker("time", s, w, args.quick, args.repeats)
-            if not args.skip_memory and s != "floor":
-                _log(f"[{time.strftime('%H:%M:%S')}] memory {w} {s} ...")
-                results["memory"].setdefault(w, {})[s] = run_worker("memory", s, w, args.quick)
-    if not args.skip_predict and "W2" in workloads:
-        for s in (s for s in runnable if s in PREDICT_SYSTEMS):
-            _log(f"[{time.strftime('%H:%M:%S')}] predict latency {s} ...")
-            results["predict"][s] = run_worker("predict", s, quick=args.quick)
+            _log(f"time {group} {s}")
+            timed = run_worker("time", s, group, args.quick, args.repeats, latency and "W2" in group)
+            for w in group.split(","):
+                result = timed.get(w, timed)  # a failed worker's error stands for all its workloads
+                if "predict" in result:
+                    results["predict"][s] = result.pop("predict")
+                results["timing"][w][s] = result
+    for w in _memory_workloads(workloads, args):
+        for s in (s for s in runnable if s != "floor"):
+            _log(f"memory {w} {s}")
+            results["memory"].setdefault(w, {})[s] = run_worker("memory", s, w, args.quick)
     return results
+
+
+def _memory_workloads(workloads, args):
+    if args.skip_memory:
+        return []
+    # A smoke run measures only the workload that has a memory target.
+    return [w for w in workloads if w == "W3"] if args.quick else workloads
 
 
 def parse_args(argv=None):
@@ -221,7 +254,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="also write the raw results as JSON to this file")
     parser.add_argument("--skip-memory", action="store_true", help="do not measure peak memory")
     parser.add_argument("--skip-predict", action="store_true", help="do not measure predict latency")
-    parser.add_argument("--worker", choices=("time", "memory", "predict"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("check", "time", "memory"), help=argparse.SUPPRESS)
+    parser.add_argument("--latency", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     parser.add_argument("--system", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -84,7 +84,7 @@ def _teacher(n_samples, n_features, n_classes=10):
 
 WORKLOADS = {
     w.key: w for w in (
-        Workload("W1", "W1 spiral", (2, 64, 64, 3), 32, 100, quick_epochs=10),
+        Workload("W1", "W1 spiral", (2, 64, 64, 3), 32, 100, quick_epochs=5),
         Workload("W2", "W2 digits", (64, 128, 10), 64, 100, quick_epochs=10),
         Workload("W3", "W3 mnist-like", (784, 256, 128, 10), 128, 3, quick_epochs=1, quick_rows=6000),
         Workload("W4", "W4 wide", (512, 1024, 1024, 10), 256, 2, quick_epochs=1, quick_rows=2000),

@@ -250,7 +250,8 @@ def test_verbose_must_be_0_1_2_or_auto():
 
 
 def test_random_state_must_be_an_int_or_generator():
-    with pytest.raises(TypeError, match="random_state must be None, an int or a numpy.random.Generator, got str"):
+    with pytest.raises(TypeError, match=r"random_state must be None, an int or a "
+                                        r"numpy\.random\.Generator, got str"):
         fit(random_state="seed")
 
 

@@ -308,3 +308,13 @@ def test_model_loss_with_softmax_output_equals_crossentropy_of_its_predictions()
     P = model.predict(X).astype(np.float64)
     expected = -np.mean(np.log(P[np.arange(N), LABELS]))
     assert model.evaluate(X, LABELS)["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("layer, loss", [(Softmax(), CategoricalCrossEntropy(from_logits=True)),
+                                         (Sigmoid(), BinaryCrossEntropy(from_logits=True))],
+                         ids=["softmax", "sigmoid"])
+def test_an_output_activation_with_a_from_logits_loss_warns_that_it_is_applied_twice(layer, loss):
+    model = Sequential([Dense(3, 1 if isinstance(layer, Sigmoid) else K, random_state=0), layer])
+    model.compile(loss=loss, optimizer="sgd")
+    with pytest.warns(UserWarning, match=r"applied twice.*from_logits=True|from_logits=True.*applied twice"):
+        model.fit(RNG.normal(size=(N, 3)), LABELS % 2, epochs=1, verbose=0)

@@ -52,7 +52,7 @@ def weights_equal(a, b):
 def test_layers_list_add_and_unique_names():
     model = Sequential([Dense(3, 4)])
     assert model.add(ReLU()) is model
-    model.add("dense" if False else Dense(4, 2)).add("softmax")
+    model.add(Dense(4, 2)).add("softmax")  # a layer object or a registry name
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "ReLU", "Dense", "Softmax"]
     assert [layer.name for layer in model.layers] == ["dense", "relu", "dense_1", "softmax"]
 
@@ -155,7 +155,8 @@ def test_compile_takes_objects():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(loss="crossentropi"), r"Unknown loss 'crossentropi'\. Known losses: .*categorical_crossentropy"),
-    (dict(optimizer="adamm"), r"Unknown optimizer 'adamm'\. Known optimizers: .*adam.*sgd.*Did you mean 'adam'"),
+    (dict(optimizer="adamm"),
+     r"Unknown optimizer 'adamm'\. Known optimizers: .*adam.*sgd.*Did you mean 'adam'"),
     (dict(metrics=["acc_score"]), r"Unknown metric 'acc_score'\. Known metrics: accuracy"),
 ])
 def test_compile_with_an_unknown_name_lists_the_known_ones(kwargs, match):
@@ -179,6 +180,26 @@ def test_fit_learns_and_evaluate_predict_and_predict_classes_agree():
     expected_loss = -np.mean(np.log(probabilities[np.arange(40), Y].astype(np.float64)))
     assert result["loss"] == pytest.approx(expected_loss, rel=1e-4)
     assert_allclose(model.predict(X, batch_size=7), probabilities, rtol=1e-6)
+
+
+def test_evaluate_metrics_match_hand_computations():
+    y = X @ [1.0, -2.0, 0.5]
+    model = Sequential([Dense(3, 1, random_state=0)]).compile("mse", "sgd", ["r2", "mae", "rmse"])
+    p = model.predict(X)[:, 0].astype(np.float64)
+    result = model.evaluate(X, y, batch_size=7)  # streamed over several batches
+    assert result["r2"] == pytest.approx(1 - np.sum((p - y) ** 2) / np.sum((y - y.mean()) ** 2), rel=1e-5)
+    assert result["mae"] == pytest.approx(np.mean(np.abs(p - y)), rel=1e-5)
+    assert result["rmse"] == pytest.approx(np.sqrt(np.mean((p - y) ** 2)), rel=1e-5)
+
+
+def test_accuracy_takes_labels_or_one_hot_and_honours_sample_weight():
+    model = classifier()
+    hits = model.predict_classes(X) == Y
+    assert model.evaluate(X, Y)["accuracy"] == pytest.approx(hits.mean())
+    assert model.evaluate(X, np.eye(2)[Y])["accuracy"] == pytest.approx(hits.mean())
+    only_class_1 = (Y == 1).astype(float)
+    weighted = model.evaluate(X, Y, sample_weight=only_class_1)["accuracy"]
+    assert weighted == pytest.approx(hits[Y == 1].mean())
 
 
 def test_predict_classes_thresholds_a_single_sigmoid_output_at_one_half():
@@ -286,6 +307,24 @@ def test_class_weight_reweights_the_classes(class_weight, labels, expected_p1):
     assert model.predict(X0[:1])[0, 1] == pytest.approx(expected_p1, abs=1e-3)
 
 
+def test_regularization_is_reported_apart_from_the_data_loss():
+    model = Sequential([Dense(3, 4, l2=0.1), ReLU(), Dense(4, 2, l1=0.01), Softmax()],
+                       random_state=0).compile("cce", SGD(0.1))
+    history = model.fit(X, Y, epochs=2, batch_size=40, shuffle=False, verbose=0)
+    penalty = model.regularization_loss()
+    assert penalty > 0
+    assert history["regularization_loss"][-1] == pytest.approx(penalty)
+    P = model.predict(X).astype(np.float64)
+    data_loss = -np.mean(np.log(P[np.arange(40), Y]))
+    assert model.evaluate(X, Y)["loss"] == pytest.approx(data_loss, rel=1e-5)  # no penalty in it
+
+
+def test_predict_on_a_fresh_model_builds_it_like_forward():
+    model = Sequential([Dense(3, 4), ReLU(), Dense(4, 2)], random_state=0)
+    assert_allclose(model.predict(X), model.forward(X), rtol=1e-6)
+    assert model.n_features == 3
+
+
 # -- callbacks ---------------------------------------------------------------
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     # Validation labels are the opposite of the training labels: val_loss only gets worse.
@@ -306,9 +345,21 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     snapshots = []
     record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
     model.fit(X, Y, epochs=50, validation_data=(X, 1 - Y), verbose=0,
-              callbacks=[EarlyStopping(patience=1), record])
+              callbacks=[EarlyStopping(patience=1), record], random_state=0)
     assert len(snapshots) == 3
     assert weights_equal(model.get_weights(), snapshots[-1])
+
+
+def test_early_stopping_min_delta_ignores_improvements_smaller_than_it():
+    model = classifier()
+    stopper = EarlyStopping(monitor="loss", patience=0, min_delta=1e9)
+    history = model.fit(X, Y, epochs=10, verbose=0, callbacks=[stopper])
+    assert history.epoch == [0, 1] and history.best_epoch == 0 and history.stopped_epoch == 1
+
+
+def test_early_stopping_on_accuracy_maximises_it():
+    assert EarlyStopping(monitor="val_accuracy").mode == "max"
+    assert EarlyStopping(monitor="val_loss").mode == "min"
 
 
 def test_early_stopping_on_a_metric_that_is_not_logged_says_what_is():
@@ -329,8 +380,7 @@ def test_reduce_lr_on_plateau_multiplies_the_learning_rate_when_the_monitor_stal
 def test_learning_rate_scheduler_sets_the_rate_at_each_epoch_start():
     model = classifier(optimizer=SGD(learning_rate=0.1))
     rates = []
-    record = LambdaCallback(on_epoch_begin=lambda e, logs=None: rates.append(None),
-                            on_epoch_end=lambda e, logs: rates.__setitem__(-1, model.optimizer.learning_rate))
+    record = LambdaCallback(on_epoch_end=lambda e, logs: rates.append(model.optimizer.learning_rate))
     scheduler = LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch)
     model.fit(X, Y, epochs=3, verbose=0, callbacks=[scheduler, record])
     assert rates == pytest.approx([0.1, 0.05, 0.025])
@@ -456,6 +506,15 @@ def test_inputs_of_other_dtypes_are_converted_to_the_compute_dtype(model_dtype, 
     assert model.layers[1].weights.dtype == model_dtype
 
 
+def test_a_model_of_float64_layers_trains_on_float64_inputs_without_a_float32_round_trip():
+    recorder = Recorder()
+    model = Sequential([recorder, Dense(3, 1, random_state=0, dtype=np.float64)]).compile("mse", "sgd")
+    Xp = X + 1e-10  # lost in float32
+    model.fit(Xp, X[:, 0], epochs=1, batch_size=40, shuffle=False, verbose=0)
+    assert model.dtype == np.float64
+    assert_array_equal(recorder.batches[0], Xp)
+
+
 # -- printing ----------------------------------------------------------------
 def test_verbose_0_prints_nothing(capsys):
     classifier().fit(X, Y, epochs=3, validation_split=0.2, verbose=0)
@@ -472,6 +531,19 @@ def test_verbose_2_prints_one_line_per_epoch_with_loss_metrics_and_time(capsys):
         for word in ("loss:", "accuracy:", "val_loss:", "val_accuracy:"):
             assert word in line
         assert "s - " in line  # the epoch's time in seconds
+
+
+def test_verbose_auto_prints_one_line_per_epoch_when_not_on_a_terminal(capsys):
+    classifier().fit(X, Y, epochs=2, verbose="auto")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/2", "Epoch 2/2"]
+
+
+def test_verbose_1_shows_progress_and_ends_each_epoch_with_its_line(capsys):
+    classifier().fit(X, Y, epochs=2, batch_size=8, verbose=1)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text and "loss:" in text
 
 
 # -- divergence --------------------------------------------------------------
@@ -493,6 +565,7 @@ def test_divergence_raises_with_where_and_likely_causes_and_restores_finite_weig
                   "largest |y| is 1.0", "no gradient clipping"):
         assert cause in message
     assert "Restored the initial weights" in message
+    assert "the loss itself overflowed" in message or "First non-finite values in" in message
     assert weights_equal(model.get_weights(), initial)
 
 
@@ -509,6 +582,8 @@ def test_divergence_after_some_epochs_restores_the_last_finite_epoch():
         model.fit(Xr, y, epochs=50, batch_size=200, verbose=0, callbacks=[record])
     assert info.value.epoch == len(snapshots) >= 1
     assert f"end of epoch {len(snapshots)}." in str(info.value)
+    assert "First non-finite values in the output of layer 'dense_1'" in str(info.value)
+    assert info.value.layer == "the output of layer 'dense_1'"
     assert weights_equal(model.get_weights(), snapshots[-1])
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
@@ -519,7 +594,8 @@ def test_divergence_quotes_unscaled_features():
     model = Sequential([Dense(2, 1, random_state=0)]).compile("mse", SGD(learning_rate=1.0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FeatureScaleWarning)
-        with pytest.raises(TrainingDivergedError, match=r"features are not scaled: the largest \|x\| is .* \(column 1\)"):
+        with pytest.raises(TrainingDivergedError,
+                           match=r"features are not scaled: the largest \|x\| is .* \(column 1\)"):
             model.fit(Xr, Xr[:, 0], epochs=20, verbose=0)
 
 

@@ -14,7 +14,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from numnet.cli import demo
+    from numnet.cli import evaluate, export, inspect, predict, train
 
+    for command in (train, predict, evaluate, inspect, export):
+        command.add_parser(commands)
     demo.add_parser(commands)
     return parser
 
@@ -27,7 +30,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, ImportError) as exc:  # ImportError: a missing extra
         if args.debug:
             raise
         print(f"numnet {args.command}: error: {exc}", file=sys.stderr)

@@ -168,8 +168,9 @@ def read_archive(path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
     except ModelFileError:
         raise
     except _DAMAGED as exc:
-        raise ModelFileError(f"{path} is damaged and cannot be read ({type(exc).__name__}: "
-                             f"{exc}); save the model again") from None
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ModelFileError(f"{path} is damaged and cannot be read ({detail}); save the "
+                             "model again") from None
     return config, arrays
 
 

@@ -168,7 +168,9 @@ def load_model(path):
     Sequential
         Built, compiled when the file has a loss, with the optimizer's state
         restored when it was saved. ``model.metadata`` and
-        ``model.preprocessing`` hold the stored dicts (``preprocessing`` may be None).
+        ``model.preprocessing`` hold the stored dicts (``preprocessing`` may be
+        None); ``model.file_info`` the format version and the numnet version
+        that wrote the file.
 
     Raises
     ------
@@ -185,6 +187,9 @@ def load_model(path):
     _restore_arrays(model, arrays, path)
     _restore_optimizer(model, config["optimizer_state"], arrays, path)
     model.metadata = _as_dict(config["metadata"], "metadata", path)
+    model.file_info = {"format_version": config["format_version"],
+                       "numnet_version": config.get("numnet_version"),
+                       "optimizer_state": bool(config["optimizer_state"])}
     model.preprocessing = config["preprocessing"]
     if model.preprocessing is not None:
         model.preprocessing = _as_dict(model.preprocessing, "preprocessing", path)
@@ -226,7 +231,8 @@ def _check_sizes(model_config: dict, arrays: dict, path) -> None:
         name = config.get("name")
         prefixes = (f"params/{name}/", f"state/{name}/")
         stored = sum(a.size for key, a in arrays.items() if key.startswith(prefixes))
-        sizes = [v for v in config.values() if type(v) is int and v > 0]
+        sizes = [v for key, v in config.items()
+                 if type(v) is int and v > 0 and key != "random_state"]
         if math.prod(sizes) > max(stored, _SLACK):
             raise ModelFileError(f"{path}: layer {name!r} has settings {sizes} that do not fit the "
                                  f"{stored} values the file stores for it")

@@ -1,6 +1,8 @@
 """Cross-entropy losses for classification."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from numnet.layers.activations import Sigmoid, Softmax, row_max, row_sum, sigmoid
@@ -54,6 +56,8 @@ class CategoricalCrossEntropy(Loss):
             return MaskedCategoricalCrossEntropy(from_logits=True, label_smoothing=self.label_smoothing)
         if isinstance(output_layer, Softmax) and not self.from_logits:
             return type(self)(from_logits=True, label_smoothing=self.label_smoothing)
+        if isinstance(output_layer, Softmax):
+            _warn_applied_twice("Softmax", "CategoricalCrossEntropy")
         return None
 
     def prepare_targets(self, y, n_outputs, dtype):
@@ -162,6 +166,8 @@ class BinaryCrossEntropy(Loss):
     def logits_loss(self, output_layer):
         if isinstance(output_layer, Sigmoid) and not self.from_logits:
             return type(self)(from_logits=True)
+        if isinstance(output_layer, Sigmoid):
+            _warn_applied_twice("Sigmoid", "BinaryCrossEntropy")
         return None
 
     def prepare_targets(self, y, n_outputs, dtype):
@@ -201,6 +207,13 @@ class BinaryCrossEntropy(Loss):
 
     def get_config(self):
         return {"from_logits": self.from_logits}
+
+
+def _warn_applied_twice(layer: str, loss: str) -> None:
+    warnings.warn(
+        f"the model ends in {layer} but {loss} has from_logits=True, so {layer.lower()} is applied "
+        f"twice and training is distorted; use {loss}() (numnet then fuses the two) or drop the "
+        f"{layer} layer", UserWarning, stacklevel=4)
 
 
 def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:

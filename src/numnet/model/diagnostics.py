@@ -46,7 +46,9 @@ def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate
     """Build the error for a loss or gradient that became non-finite, with likely causes."""
     restored = ("the initial weights" if restored_epoch is None
                 else f"the weights from the end of epoch {restored_epoch + 1}")
-    where_text = f" First non-finite values in {where}." if where else ""
+    where_text = (f" First non-finite values in {where}." if where else
+                  " Every weight, gradient and layer output was still finite: the loss itself "
+                  "overflowed (predictions far from the targets).")
     causes = [f"the learning rate ({learning_rate:.3g}) is too high for this data: try 10x smaller"]
     x_max = float(np.max(np.abs(X))) if X.size else 0.0
     if x_max > 10:

@@ -108,10 +108,10 @@ class _TqdmBar:
     def update(self, done, logs):
         now = time.perf_counter()
         if now - self._last > 0.1 or done == self.bar.total:  # redraw at most 10 times a second
+            if logs:  # set before update(), which redraws: otherwise the shown loss lags a step
+                self.bar.set_postfix_str(format_logs(logs), refresh=False)
             self.bar.update(done - self._done)
             self._done = done
-            if logs:
-                self.bar.set_postfix_str(format_logs(logs), refresh=False)
             self._last = now
 
     def close(self, line):

@@ -37,6 +37,7 @@ class Sequential:
     >>> X, y = spiral_data(100, 3, random_state=0)
     >>> model = Sequential([Dense(2, 64), ReLU(), Dense(64, 3), Softmax()], random_state=0)
     >>> model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    Sequential([Dense(2, 64), ReLU(), Dense(64, 3), Softmax(axis=-1)])
     >>> history = model.fit(X, y, epochs=2, verbose=0, random_state=0)
     >>> model.predict(X).shape
     (300, 3)

@@ -34,8 +34,9 @@ class Trainer:
     # -- data ---------------------------------------------------------------
     def _prepare(self, X, y, sample_weight=None, mask=None, name="X"):
         model = self.model
-        dtype = model.dtype or np.float32
-        X = check_array(X, name=name, dtype=dtype, n_features=model.n_features)
+        if model.n_features is None:  # build first, so that X is converted once, to the layers' dtype
+            model._ensure_built(check_array(X, name=name).shape[1])
+        X = check_array(X, name=name, dtype=model.dtype, n_features=model.n_features)
         if y is None:
             raise ValueError("y is required: pass one target per sample")
         y_arr = np.asarray(y)

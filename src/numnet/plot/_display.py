@@ -53,5 +53,10 @@ def class_probabilities(outputs: np.ndarray) -> np.ndarray:
 
 
 def require_built(model, what: str) -> None:
-    if getattr(model, "n_features", None) is None:
-        raise ValueError(f"{what} needs a built model: call fit(X, y) or build(n_features) first")
+    """Build ``model`` from its first layer's inputs if needed, or say how to."""
+    from numnet.model.summary import ensure_built
+
+    try:
+        ensure_built(model)
+    except ValueError as exc:
+        raise ValueError(f"{what} needs a built model: {exc}") from None

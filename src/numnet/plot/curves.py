@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numnet.plot._display import axes_or_new
 
 TRAIN, VALIDATION = "#1f77b4", "#ff7f0e"
 
@@ -92,7 +91,9 @@ def history(history, ax=None, metrics=None, log_scale="auto", title: str | None 
         axis.set_xlabel("epoch")
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=8)
-    if title:
+    if title and ax is None and len(axes) > 1:
+        figure.suptitle(title)  # a figure of our own: the title spans both panels
+    elif title:
         axes[0].set_title(title)
     return display
 

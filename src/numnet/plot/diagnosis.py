@@ -131,17 +131,7 @@ def _compute_gradients(model, X, y):
 
 
 def _hints(report: Diagnosis) -> list:
-    hints = []
-    norms = [n for n in report.grad_norms.values()]
-    if not norms or max(norms) == 0:
-        return ["no gradients recorded yet: pass y to diagnose, or train with fit first"]
-    first, last = norms[0], norms[-1]
-    if last > 0 and first / last < VANISHING_RATIO:
-        hints.append(f"gradients vanish toward the input (first layer {first:.1e} vs last {last:.1e}): "
-                     "use ReLU-like activations in hidden layers, He initialisation or BatchNorm")
-    if max(norms) > EXPLODING_NORM:
-        hints.append(f"gradients are exploding (largest norm {max(norms):.1e}): lower the learning "
-                     "rate, standardise X and y, or clip (optimizer clipnorm=1.0)")
+    hints = _gradient_hints(list(report.grad_norms.values()))
     for name, fraction in report.dead_relu.items():
         if fraction > 0.5:
             hints.append(f"{name}: most ReLUs are dead; lower the learning rate, use LeakyReLU, "
@@ -151,3 +141,17 @@ def _hints(report: Diagnosis) -> list:
             hints.append(f"{name}: most units are saturated; standardise the inputs (and a "
                          "regression target), lower the learning rate, or use ReLU")
     return hints or ["nothing alarming: no dead layers, no saturation, gradient norms in range"]
+
+
+def _gradient_hints(norms) -> list:
+    if not norms or max(norms) == 0:
+        return ["no gradients recorded yet: pass y to diagnose, or train with fit first"]
+    hints = []
+    first, last = norms[0], norms[-1]
+    if last > 0 and first / last < VANISHING_RATIO:
+        hints.append(f"gradients vanish toward the input (first layer {first:.1e} vs last {last:.1e}): "
+                     "use ReLU-like activations in hidden layers, He initialisation or BatchNorm")
+    if max(norms) > EXPLODING_NORM:
+        hints.append(f"gradients are exploding (largest norm {max(norms):.1e}): lower the learning "
+                     "rate, standardise X and y, or clip (optimizer clipnorm=1.0)")
+    return hints

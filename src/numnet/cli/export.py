@@ -1,0 +1,43 @@
+"""``numnet export``: write a saved model as ONNX, for other runtimes."""
+from __future__ import annotations
+
+import json
+
+from numnet.cli.common import add_command, note
+
+
+def add_parser(commands):
+    parser = add_command(
+        commands, "export", help="export a saved model to ONNX",
+        description="Write a model file as an ONNX model with a dynamic batch dimension. The "
+                    "ONNX graph takes the encoded inputs (standardised numeric columns, then "
+                    "one-hot columns); the preprocessing is stored in the ONNX file's metadata "
+                    "under 'numnet_preprocessing'.",
+        example="numnet export iris.numnet --onnx iris.onnx")
+    parser.add_argument("model", metavar="MODEL.numnet")
+    parser.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX operator set (default 17)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    from numnet.io import load_model
+
+    model = load_model(args.model)
+    try:
+        from numnet.onnx import export
+    except ImportError:
+        raise ImportError("exporting needs the onnx package; install it with "
+                          "`pip install numnet[onnx]`") from None
+    metadata = {}
+    if model.preprocessing:
+        metadata["numnet_preprocessing"] = json.dumps(model.preprocessing)
+    export(model, args.onnx, opset=args.opset, metadata=metadata)
+    print(f"wrote {args.onnx}: input 'input' of shape (batch, {model.n_features}), output "
+          f"'output' of shape (batch, {model.n_outputs}), opset {args.opset}")
+    columns = (model.preprocessing or {}).get("encoded_columns")
+    if columns:
+        note("the ONNX model takes the encoded columns in this order: " + ", ".join(columns)
+             + "; numeric ones standardised as stored in the metadata 'numnet_preprocessing'")
+    return 0

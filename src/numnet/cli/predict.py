@@ -1,0 +1,64 @@
+"""``numnet predict``: predictions of a saved model for the rows of a CSV file."""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from numnet.cli.common import add_command, load_cli_model, note
+from numnet.cli.evaluate import PREDICT_BATCH, _kinds
+
+
+def add_parser(commands):
+    parser = add_command(
+        commands, "predict", help="predict with a saved model",
+        description="Predict the target for each row of a CSV file with a model made by "
+                    "`numnet train`. Columns are matched by name: extra columns are ignored "
+                    "(with a note), missing ones are an error. Predictions are in the original "
+                    "labels (classification) or units (regression).",
+        example="numnet predict iris.numnet new_flowers.csv --proba --out predictions.csv")
+    parser.add_argument("model", metavar="MODEL.numnet")
+    parser.add_argument("data", metavar="DATA.csv")
+    parser.add_argument("--proba", action="store_true",
+                        help="also write one probability column per class (classification)")
+    parser.add_argument("--out", metavar="PREDICTIONS.csv",
+                        help="write the predictions here (default: standard output)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from numnet.cli.data import read_csv
+    from numnet.cli.preprocessing import decode_outputs, prepare_inputs
+
+    model = load_cli_model(args.model)
+    prep = model.preprocessing
+    if args.proba and prep["task"] != "classification":
+        raise ValueError("--proba needs a classification model; this one does regression")
+    data = read_csv(args.data, features=prep["feature_columns"], kinds=_kinds(prep))
+    notes = []
+    if data.ignored:
+        notes.append(f"ignoring columns the model does not use: {', '.join(data.ignored)}")
+    X = prepare_inputs(data, prep, notes)
+    for message in notes:
+        note(message)
+    outputs = model.predict(X, batch_size=PREDICT_BATCH)
+    table = pd.DataFrame({"prediction": decode_outputs(outputs, prep)})
+    if args.proba:
+        for j, label in enumerate(prep["classes"]):
+            table[f"proba_{label}"] = outputs[:, j].astype(np.float64)
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"wrote {len(table)} predictions to {args.out}")
+        return 0
+    try:
+        table.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`numnet predict ... | head`): not an error. Point
+        # stdout at devnull so that Python's final flush does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
