@@ -14,6 +14,7 @@ from workloads import WORKLOADS
 FLOOR_TARGETS = {"W1": 3.0, "W2": 3.0, "W3": 1.7, "W4": 1.25}
 PREDICT_TARGET_US = 20.0
 MEMORY_TARGET = 0.25  # W3 fit peak above the data, as a fraction of the data
+NOISY_LOAD = 0.10  # other processes' share of CPU time above which the report warns
 
 
 def machine_info(results, args, removed) -> dict:
@@ -66,6 +67,10 @@ def _ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def _load(fraction):
+    return "—" if fraction is None else f"{100 * fraction:.0f} %"
+
+
 def _fmt(value, spec=".3f", missing="—"):
     return missing if value is None else format(value, spec)
 
@@ -81,38 +86,48 @@ def render(results) -> str:
 def _header(meta):
     mode = "**quick smoke run** (fewer epochs and rows; not comparable with the full run)" \
         if meta["quick"] else "full run"
+    load = meta.get("foreign_load")
+    warning = ""
+    if load is not None and load > NOISY_LOAD:
+        warning = (f"\n\n> **Noisy run**: other processes used {100 * load:.0f} % of the CPU time "
+                   f"during it; the times are inflated and the ratios uncertain. Rerun on an "
+                   f"idle machine.")
     return (f"# numnet benchmarks\n\n"
             f"{meta['date']}: {mode}, `{meta['command']}`, {meta['total_s']:.0f} s in all. "
-            f"Machine: {meta['cpu']}, {meta['cores']} cores. Rerun with `make bench`; "
-            f"bench/README.md explains the method.")
+            f"Machine: {meta['cpu']}, {meta['cores']} cores; other processes' share of the CPU "
+            f"time during the run: {_load(load)}. Rerun with `make bench`; bench/README.md "
+            f"explains the method.{warning}")
 
 
 def _timing_table(results):
     rows = ["| workload | system | median s | min s | max s | × GEMM floor | × numnet | train acc | "
-            "fit peak MB (RSS) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            "fit peak MB (RSS) | other load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for w, per in results["timing"].items():
         floor, ours = median(per.get("floor")), median(per.get("numnet"))
         for s, r in per.items():
             title = SYSTEMS[s].title
             if "error" in r:
-                rows.append(f"| {WORKLOADS[w].title} | {title} | failed: {r['error']} |||||||")
+                rows.append(f"| {WORKLOADS[w].title} | {title} | failed: {r['error']} ||||||||")
                 continue
             m = median(r)
             mem = results["memory"].get(w, {}).get(s, {})
             rows.append(f"| {WORKLOADS[w].title} | {title} | {m:.3f} | {min(r['times']):.3f} | "
                         f"{max(r['times']):.3f} | {_fmt(_ratio(m, floor), '.2f')} | "
                         f"{_fmt(_ratio(m, ours), '.2f')} | {_fmt(r.get('accuracy'), '.3f')} | "
-                        f"{_fmt(mem.get('rss_peak_mb'), '.1f')} |")
+                        f"{_fmt(mem.get('rss_peak_mb'), '.1f')} | {_load(r.get('foreign_load'))} |")
     for s, why in results["missing"].items():
-        rows.append(f"| all | {SYSTEMS[s].title} | skipped: {why} |||||||")
+        rows.append(f"| all | {SYSTEMS[s].title} | skipped: {why} ||||||||")
     epochs = {w: next(iter(per.values())).get("epochs") for w, per in results["timing"].items() if per}
     settings = ", ".join(f"{w}: {e} epochs, batch {WORKLOADS[w].batch_size}" for w, e in epochs.items())
     return ("## Training time\n\n"
             "Each system trains the same architecture for the same epochs and batch size with Adam "
             f"(learning rate 1e-3), shuffling every epoch ({settings}). × GEMM floor is the median "
             "over the floor's median; × numnet over numnet Sequential.fit's (above 1: slower than "
-            "numnet). Train acc is the final training accuracy of the last timed fit.\n\n"
+            "numnet). Train acc is the final training accuracy of the last timed fit. Other load: "
+            "the share of the machine's CPU time that other processes used while this row's "
+            "worker ran (from /proc/stat, less the worker's own time); above a few per cent, "
+            "the row's times are inflated, PyTorch's (spinning OpenMP threads) most of all.\n\n"
             + "\n".join(rows))
 
 

@@ -174,8 +174,52 @@ def bench_env() -> dict:
     return env
 
 
+class ForeignLoad:
+    """How busy the CPUs were with other processes while this run's workers ran.
+
+    /proc/stat counts every process's CPU time; the workers' own time
+    (RUSAGE_CHILDREN) is subtracted. On a shared machine this says how far to
+    trust the numbers: anything much above 0 % slows the timed fits.
+    """
+
+    def __init__(self):
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample():
+        import resource
+
+        try:
+            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ticks = os.sysconf("SC_CLK_TCK")
+        user, nice, system, idle, iowait, irq, softirq, steal = fields
+        busy = user + nice + system + irq + softirq + steal
+        return busy, busy + idle + iowait, (children.ru_utime + children.ru_stime) * ticks
+
+    def fraction(self):
+        """Share of all CPU time since creation spent by other processes (None if unknown)."""
+        end = self._sample()
+        if self.start is None or end is None or end[1] == self.start[1]:
+            return None
+        busy, total, ours = (e - s for e, s in zip(end, self.start))
+        return max(0.0, (busy - ours) / total)
+
+
 def run_worker(kind, system=None, workload=None, quick=False, repeats=3, latency=False, timeout=3600):
-    """Run one worker in a fresh interpreter; its JSON result, or ``{"error": ...}``."""
+    """Run one worker in a fresh interpreter; its JSON result, or ``{"error": ...}``.
+
+    The result gets ``foreign_load``: see :class:`ForeignLoad`.
+    """
+    load = ForeignLoad()
+    result = _run_worker(kind, system, workload, quick, repeats, latency, timeout)
+    result["foreign_load"] = load.fraction()
+    return result
+
+
+def _run_worker(kind, system, workload, quick, repeats, latency, timeout):
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--repeats", str(repeats)]
     command += ["--system", system] if system else []
     command += ["--workload", workload] if workload else []
@@ -227,6 +271,7 @@ def run_all(args) -> dict:
             timed = run_worker("time", s, group, args.quick, args.repeats, latency and "W2" in group)
             for w in group.split(","):
                 result = timed.get(w, timed)  # a failed worker's error stands for all its workloads
+                result["foreign_load"] = timed["foreign_load"]
                 if "predict" in result:
                     results["predict"][s] = result.pop("predict")
                 results["timing"][w][s] = result
@@ -270,11 +315,12 @@ def main(argv=None):
     args = parse_args(argv)
     if args.worker:
         return worker_main(args)
-    started = time.perf_counter()
+    started, load = time.perf_counter(), ForeignLoad()
     results = run_all(args)
     results["meta"] = report.machine_info(results, args, removed={k: os.environ[k] for k in BLAS_PINNING
                                                                    if k in os.environ})
     results["meta"]["total_s"] = time.perf_counter() - started
+    results["meta"]["foreign_load"] = load.fraction()
     text = report.render(results)
     print(text)
     Path(args.out).write_text(text)

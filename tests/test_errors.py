@@ -62,9 +62,10 @@ def test_3d_x_is_rejected_with_a_flatten_suggestion(call):
 
 
 def test_a_feature_count_differing_from_the_first_layer_names_both_and_the_fix():
-    with pytest.raises(ValueError, match=r"X has 2 features, but the first layer 'dense' "
-                                         r"\(Dense\(3, 4\)\) expects 3; pass an array of shape "
-                                         r"\(n_samples, 3\) or make the first layer Dense\(2, 4\)"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but this model was built for 3 \(its "
+                                         r"first layer 'dense' \(Dense\(3, 4\)\) expects 3\); pass an "
+                                         r"array of shape \(n_samples, 3\) or make the first layer "
+                                         r"Dense\(2, 4\)"):
         fit(X=X[:, :2])
 
 
@@ -74,7 +75,7 @@ def test_a_feature_count_differing_from_the_first_layer_names_both_and_the_fix()
     lambda model: model.fit(X[:, :2], Y, verbose=0),
 ], ids=["predict", "evaluate", "fit_again"])
 def test_a_built_model_rejects_another_feature_count(call):
-    with pytest.raises(ValueError, match=r"X has 2 features, but this model was built for 3; pass "
+    with pytest.raises(ValueError, match=r"X has 2 features, but this model was built for 3 .*; pass "
                                          r"an array of shape \(n_samples, 3\)"):
         call(trained())
 
@@ -313,10 +314,10 @@ def test_a_repeated_dense_2_4_is_reported_as_transposed():
 
 
 def test_dense_4_2_after_a_2_output_layer_is_reported_as_transposed():
-    model = Sequential([Dense(3, 2), ReLU(), Dense(4, 2)]).compile("mse", "sgd")
+    # The first layer knows its input width, so the model is built (and checked) as layers are added.
     with pytest.raises(ValueError, match=r"'relu' \(ReLU\(\)\), outputs 2 features; its weights \(4, 2\) "
                                          r"look transposed.*should be Dense\(2, 4\)"):
-        fit(model, y=np.zeros((20, 2)))
+        Sequential([Dense(3, 2), ReLU(), Dense(4, 2)])
 
 
 def test_the_chain_is_checked_when_a_layer_is_added_to_a_built_model():

@@ -1,10 +1,12 @@
 """Reading CSV files for the command line, chunk by chunk, with clear errors.
 
-pandas parses the file (no hand-written CSV parsing). Numeric columns are
-read as float32 in chunks of rows, so that a large file is never held as
-float64 text-parsing results all at once; text columns are kept as Python
-strings for one-hot encoding. Missing cells are found and reported by row
-(data rows count from 1, after the header) and column.
+pandas parses the file (no hand-written CSV parsing), in two passes over
+chunks of rows. The first reads the text columns and the target, and counts
+the rows; the second streams the numeric columns as float32 straight into
+the caller's preallocated matrix, so that a large numeric file is held about
+once in memory, never as float64 parsing results or a list of blocks plus
+their concatenation. Missing cells are reported by row (data rows count
+from 1, after the header) and column.
 """
 from __future__ import annotations
 
@@ -27,9 +29,8 @@ class CsvData:
     path : str
     n_rows : int
     numeric : list of str
-        Names of the numeric feature columns, in file order.
-    numeric_blocks : list of ndarray of shape (rows_in_chunk, len(numeric)), float32
-        One block per chunk; NaN marks a missing cell.
+        Names of the numeric feature columns, in file order; their values are
+        read by :func:`read_numeric`.
     categorical : dict of str to ndarray of shape (n_rows,), object
         Text feature columns; None or NaN marks a missing cell.
     target : ndarray of shape (n_rows,), optional
@@ -40,25 +41,31 @@ class CsvData:
         How many cells each column lacks.
     ignored : list of str
         Columns in the file that were not read.
+    columns : list of str
+        Every column of the file, in order.
     """
 
     path: str
     n_rows: int = 0
     numeric: list = field(default_factory=list)
-    numeric_blocks: list = field(default_factory=list)
     categorical: dict = field(default_factory=dict)
     target: np.ndarray | None = None
     target_name: str | None = None
     missing: dict = field(default_factory=dict)
     n_missing: dict = field(default_factory=dict)
     ignored: list = field(default_factory=list)
+    columns: list = field(default_factory=list)
 
     def missing_message(self, columns=None) -> str | None:
         """A sentence listing missing cells by column and row, or None when there are none."""
         parts = [f"column {name!r} ({self.n_missing[name]} missing: rows "
                  f"{', '.join(map(str, rows))}{', ...' if self.n_missing[name] > len(rows) else ''})"
-                 for name, rows in self.missing.items() if columns is None or name in columns]
+                 for name, rows in sorted(self.missing.items(), key=self._file_order)
+                 if columns is None or name in columns]
         return "; ".join(parts) or None
+
+    def _file_order(self, item) -> int:
+        return self.columns.index(item[0]) if item[0] in self.columns else len(self.columns)
 
 
 def read_csv(path, target: str | None = None, features=None, kinds: dict | None = None,
@@ -100,7 +107,7 @@ def read_csv(path, target: str | None = None, features=None, kinds: dict | None 
     if not features:
         raise ValueError(f"{path} has no feature columns besides the target {target!r}")
     kinds = kinds or {c: _kind(head[c]) for c in features}
-    data = CsvData(path=str(path), target_name=target,
+    data = CsvData(path=str(path), target_name=target, columns=columns,
                    numeric=[c for c in features if kinds[c] == "numeric"],
                    ignored=[c for c in columns if c not in features and c != target])
     if target is not None and target_kind is None:
@@ -138,43 +145,59 @@ def _kind(column) -> str:
 
 
 def _read_chunks(pd, data: CsvData, categorical: list, target_kind) -> None:
-    usecols = data.numeric + categorical + ([data.target_name] if data.target_name else [])
-    dtypes = {c: np.float32 for c in data.numeric}
-    dtypes.update({c: object for c in categorical})
+    """First pass: text columns and the target (or one column, to count the rows)."""
+    usecols = categorical + ([data.target_name] if data.target_name else [])
+    dtypes = {c: object for c in categorical}
     if data.target_name:
         dtypes[data.target_name] = np.float64 if target_kind == "numeric" else object
-    text_parts = {c: [] for c in categorical}
-    targets = []
+    text_parts = {c: [] for c in usecols}
+    for chunk in _chunks(pd, data.path, usecols or data.numeric[:1], dtypes):
+        for name, parts in text_parts.items():
+            parts.append(chunk[name].to_numpy())
+            _note_missing(data, [name], chunk[name].isna().to_numpy()[:, None], data.n_rows + 1)
+        data.n_rows += len(chunk)
+    columns = {c: np.concatenate(parts) for c, parts in text_parts.items()}
+    data.target = columns.pop(data.target_name, None)
+    data.categorical = columns
+
+
+def read_numeric(data: CsvData, out: np.ndarray, position=None) -> None:
+    """Second pass: write the numeric columns into ``out[:, :len(data.numeric)]``.
+
+    Parameters
+    ----------
+    data : CsvData
+        From :func:`read_csv`.
+    out : ndarray of shape (data.n_rows, >= len(data.numeric)), float32
+        Filled in place; NaN marks a missing cell (also listed in ``data.missing``).
+    position : ndarray of int of shape (data.n_rows,), optional
+        File row ``i`` goes to ``out[position[i]]`` (a shuffle at no extra cost).
+    """
+    if not data.numeric:
+        return
+    pd, k, start = _pandas(), len(data.numeric), 0
+    dtypes = {c: np.float32 for c in data.numeric}
+    for chunk in _chunks(pd, data.path, data.numeric, dtypes):
+        block = chunk.to_numpy(dtype=np.float32)
+        rows = slice(start, start + len(block))
+        if rows.stop > data.n_rows:
+            raise ValueError(f"{data.path} changed while it was being read; try again")
+        _note_missing(data, data.numeric, np.isnan(block), start + 1)
+        out[rows if position is None else position[rows], :k] = block
+        start = rows.stop
+
+
+def _chunks(pd, path, usecols: list, dtypes: dict):
+    """Chunks of ``usecols`` (in that order), with parsing errors made readable."""
     try:
-        reader = pd.read_csv(data.path, usecols=usecols, dtype=dtypes, chunksize=CHUNK_ROWS)
-        for chunk in reader:
-            _take_chunk(data, chunk, text_parts, targets)
+        for chunk in pd.read_csv(path, usecols=usecols, dtype=dtypes, chunksize=CHUNK_ROWS):
+            yield chunk[usecols]
     except pd.errors.ParserError as exc:
-        raise ValueError(_ragged_message(data.path, exc)) from None
+        raise ValueError(_ragged_message(path, exc)) from None
     except ValueError as exc:  # text in a column whose first rows were numbers
-        raise ValueError(f"{data.path}: a column that holds numbers in its first {PEEK_ROWS} rows "
+        raise ValueError(f"{path}: a column that holds numbers in its first {PEEK_ROWS} rows "
                          f"holds text further down ({exc}); fix the value, or make the whole "
                          "column text") from None
-    data.categorical = {c: np.concatenate(parts) for c, parts in text_parts.items()}
-    data.target = np.concatenate(targets) if targets else None
-
-
-def _take_chunk(data: CsvData, chunk, text_parts: dict, targets: list) -> None:
-    first_row = data.n_rows + 1
-    if data.numeric:
-        block = chunk[data.numeric].to_numpy(dtype=np.float32)
-        data.numeric_blocks.append(block)
-        _note_missing(data, data.numeric, np.isnan(block), first_row)
-    for name, parts in text_parts.items():
-        values = chunk[name].to_numpy(dtype=object)
-        parts.append(values)
-        _note_missing(data, [name], chunk[name].isna().to_numpy()[:, None], first_row)
-    if data.target_name:
-        values = chunk[data.target_name].to_numpy()
-        targets.append(values)
-        _note_missing(data, [data.target_name], chunk[data.target_name].isna().to_numpy()[:, None],
-                      first_row)
-    data.n_rows += len(chunk)
 
 
 def _note_missing(data: CsvData, names: list, is_missing: np.ndarray, first_row: int) -> None:

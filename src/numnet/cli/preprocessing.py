@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numnet.cli.data import read_numeric
+
 MAX_AUTO_CLASSES = 20
 
 
@@ -54,8 +56,7 @@ def resolve_task(target: np.ndarray, name: str, requested: str) -> tuple[str, st
 
 # -- training -----------------------------------------------------------------------
 def prepare_training(data, task: str, impute: str | None, val_split: float, seed) -> Prepared:
-    """Check, encode, impute and standardise ``data`` (a CsvData) for training."""
-    _check_missing(data, impute, with_target=True)
+    """Read the numeric columns of ``data`` (a CsvData); check, encode, impute and standardise."""
     n = data.n_rows
     n_val = math.ceil(n * val_split) if val_split else 0
     if n - n_val < 1 or (val_split and n_val < 1):
@@ -65,6 +66,7 @@ def prepare_training(data, task: str, impute: str | None, val_split: float, seed
     position = np.random.default_rng(seed).permutation(n)
     levels = {c: _levels(values) for c, values in data.categorical.items()}
     X = _assemble(data, levels, position)
+    _check_missing(data, impute, with_target=True)
     impute_values = _impute(X, data, levels, impute, n_train, position)
     mean, std = _fit_scaling(X[:n_train, :len(data.numeric)])
     _scale(X, mean, std)
@@ -74,6 +76,7 @@ def prepare_training(data, task: str, impute: str | None, val_split: float, seed
             "task": task, "encoded_columns": encoded_names(data.numeric, levels)}
     target = np.empty_like(data.target)
     target[position] = data.target
+    data.target = None  # keep one copy of the target
     y = _fit_target(target, n_train, task, prep)
     return Prepared(X, y, n_train, prep)
 
@@ -104,12 +107,7 @@ def _assemble(data, levels: dict, position=None) -> np.ndarray:
     n, k = data.n_rows, len(data.numeric)
     width = k + sum(len(v) for v in levels.values())
     X = np.zeros((n, width), dtype=np.float32)
-    start = 0
-    while data.numeric_blocks:  # pop each block once it is copied: the data is held at most twice
-        block = data.numeric_blocks.pop(0)
-        rows = slice(start, start + len(block))
-        X[rows if position is None else position[rows], :k] = block
-        start += len(block)
+    read_numeric(data, X, position)  # streamed from the file straight into X
     offset = k
     for name, column_levels in levels.items():
         codes = category_codes(data.categorical[name], column_levels)
@@ -195,11 +193,13 @@ def _fit_target(target, n_train, task, prep) -> np.ndarray:
                              f"({classes[0]!r}); classification needs at least two classes")
         prep["classes"] = classes
         return encode_labels(target, prep)
-    y = target.astype(np.float64)
+    y = np.asarray(target, dtype=np.float64)
     mean, std = float(y[:n_train].mean()), float(y[:n_train].std())
     std = std if std > 0 else 1.0
     prep["target_mean"], prep["target_std"] = mean, std
-    return ((y - mean) / std).astype(np.float32)
+    y -= mean  # in place: ``target`` is this function's own copy
+    y /= std
+    return y.astype(np.float32)
 
 
 def _classes(target: np.ndarray) -> list:
@@ -214,7 +214,6 @@ def _classes(target: np.ndarray) -> list:
 def prepare_inputs(data, prep: dict, notes: list) -> np.ndarray:
     """The model's input matrix for new data (no shuffling), with the stored preprocessing."""
     impute = prep.get("impute")
-    _check_missing(data, impute and impute["strategy"], with_target=False)
     levels = prep["categorical"]
     for name, column_levels in levels.items():
         unseen = sorted({str(v) for v in data.categorical[name] if not _is_missing(v)}
@@ -223,6 +222,7 @@ def prepare_inputs(data, prep: dict, notes: list) -> np.ndarray:
             notes.append(f"column {name!r} has values not seen in training ({', '.join(unseen[:5])}"
                          f"{', ...' if len(unseen) > 5 else ''}); they are encoded as all zeros")
     X = _assemble(data, levels)
+    _check_missing(data, impute and impute["strategy"], with_target=False)
     if impute:
         _fill_stored(X, data, prep)
     _scale(X, np.asarray(prep["numeric_mean"]), np.asarray(prep["numeric_std"]))

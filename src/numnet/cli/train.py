@@ -9,7 +9,7 @@ import numpy as np
 from numnet.cli.common import add_command, note
 from numnet.registry import ACTIVATIONS, OPTIMIZERS
 
-PREDICT_BATCH = 65536
+PREDICT_BATCH = 8192
 
 
 def add_parser(commands):

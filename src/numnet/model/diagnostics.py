@@ -19,8 +19,9 @@ class FeatureScaleWarning(UserWarning):
 
 def warn_about_feature_scales(X: np.ndarray, max_abs: float = 1e3, std_ratio: float = 1e3) -> None:
     """Warn when some column has ``|x| > max_abs`` or stds span more than ``std_ratio``."""
-    col_max = np.max(np.abs(X), axis=0)
-    col_std = np.std(X, axis=0)
+    # No full-size temporaries (np.abs(X), X - mean): on a large X they would double memory.
+    col_max = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)) if len(X) else np.zeros(X.shape[1])
+    col_std = _column_std(X)
     large = np.flatnonzero(col_max > max_abs)
     positive = col_std[col_std > 0]
     spread = positive.max() / positive.min() if positive.size else 1.0
@@ -39,6 +40,18 @@ def warn_about_feature_scales(X: np.ndarray, max_abs: float = 1e3, std_ratio: fl
         "or diverges on such data; standardise each column first, e.g. "
         "X = (X - X.mean(axis=0)) / X.std(axis=0) (keep the training mean and std for new data).",
         FeatureScaleWarning, stacklevel=4)
+
+
+def _column_std(X: np.ndarray, block: int = 65536) -> np.ndarray:
+    """Per-column standard deviation, a block of rows at a time (float64 sums)."""
+    if len(X) == 0:
+        return np.zeros(X.shape[1])
+    mean = X.mean(axis=0, dtype=np.float64)
+    total = np.zeros(X.shape[1])
+    for start in range(0, len(X), block):
+        centred = X[start:start + block] - mean
+        total += np.einsum("ij,ij->j", centred, centred)
+    return np.sqrt(total / len(X))
 
 
 def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate, X, y,

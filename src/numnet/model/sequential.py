@@ -75,6 +75,11 @@ class Sequential:
             layer.reseed_initial_weights(int(self._rng.integers(2**63)))
         self.layers.append(layer)
         self._flat = None
+        first_shape = getattr(self.layers[0], "input_shape", None)
+        if self.n_features is None and first_shape:
+            # Dense(2, 64) first: the input width is known, so build now and catch shape
+            # mistakes at once (summary, export and predict work before fit).
+            self.n_features = int(first_shape[-1])
         if self.n_features is not None:
             self.build(self.n_features)
         elif self.dtype is not None and getattr(layer, "built", False) and layer.params:
@@ -223,18 +228,31 @@ class Sequential:
         return outputs
 
     def _as_input(self, X) -> np.ndarray:
-        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != (self.dtype or X.dtype):
-            X = check_array(X, dtype=self.dtype or np.float32)
+        """Light check for ``forward``: arrays of the right kind pass without a copy."""
+        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != (self.dtype or X.dtype) \
+                or X.shape[1] != self.n_features:
+            return self.check_input(X)
         self._ensure_built(X.shape[1])
+        return X
+
+    def check_input(self, X, name: str = "X") -> np.ndarray:
+        """Validate ``X`` against the model and return it in the model's dtype.
+
+        Builds the model from ``X``'s width if it is not built yet. Raises a
+        ``ValueError`` naming the first layer when the feature count is wrong.
+        """
+        if self.n_features is None:
+            self._ensure_built(check_array(X, name=name, dtype=self.dtype or np.float32).shape[1])
+        X = check_array(X, name=name, dtype=self.dtype)
         if X.shape[1] != self.n_features:
-            check_array(X, n_features=self.n_features, dtype=self.dtype)
+            _check_chain(self.layers[0], X.shape[1:], None, name)
+            check_array(X, name=name, dtype=self.dtype, n_features=self.n_features)
+        self._ensure_built(X.shape[1])
         return X
 
     def predict(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
         """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs)."""
-        if self.n_features is None:  # build from X, as forward does
-            self._ensure_built(check_array(X, dtype=self.dtype or np.float32).shape[1])
-        X = check_array(X, dtype=self.dtype, n_features=self.n_features)
+        X = self.check_input(X)
         mask = self._check_mask(mask, len(X))
         if batch_size is None or batch_size >= len(X):
             return self._predict_batch(X, mask)
@@ -399,7 +417,7 @@ def _first_dtype(layers):
     return None
 
 
-def _check_chain(layer, shape, previous):
+def _check_chain(layer, shape, previous, name="X"):
     """Raise if ``layer`` does not take the ``shape`` that ``previous`` (None: X) produces."""
     expected, given = tuple(layer.input_shape)[-1], shape[-1]
     if expected == given:
@@ -408,8 +426,8 @@ def _check_chain(layer, shape, previous):
     n_out = getattr(layer, "n_neurons", None)
     if previous is None:
         raise ValueError(
-            f"X has {given} features, but the first {this} expects {expected}; pass an array of "
-            f"shape (n_samples, {expected})"
+            f"{name} has {given} features, but this model was built for {expected} (its first {this} "
+            f"expects {expected}); pass an array of shape (n_samples, {expected})"
             + (f" or make the first layer Dense({given}, {n_out})" if n_out is not None else "")
         )
     source = f"the layer before it, '{previous.name}' ({previous!r}), outputs {given} features"

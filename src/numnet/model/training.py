@@ -34,9 +34,7 @@ class Trainer:
     # -- data ---------------------------------------------------------------
     def _prepare(self, X, y, sample_weight=None, mask=None, name="X"):
         model = self.model
-        if model.n_features is None:  # build first, so that X is converted once, to the layers' dtype
-            model._ensure_built(check_array(X, name=name).shape[1])
-        X = check_array(X, name=name, dtype=model.dtype, n_features=model.n_features)
+        X = model.check_input(X, name=name)  # builds first, so X is converted once, to the layers' dtype
         if y is None:
             raise ValueError("y is required: pass one target per sample")
         y_arr = np.asarray(y)
@@ -127,7 +125,9 @@ class Trainer:
         snapshot_epoch = None
         model.stop_training = False
         interrupt = _InterruptFlag()
-        with interrupt, step.skip_input_gradient():
+        # Overflow on the way to a non-finite loss is reported by TrainingDivergedError,
+        # with its likely causes; NumPy's RuntimeWarnings would only add noise before it.
+        with interrupt, step.skip_input_gradient(), np.errstate(over="ignore", invalid="ignore"):
             _call(chain, "on_train_begin")
             for epoch in range(epochs):
                 _call(chain, "on_epoch_begin", epoch)

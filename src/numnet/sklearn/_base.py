@@ -10,6 +10,7 @@ current weights; early stopping restores the weights of the best epoch.
 """
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -25,6 +26,9 @@ from numnet.sklearn._solvers import make_optimizer, run_epoch, run_lbfgs
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 _TRACKERS = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_")
+# numnet layers cache their last input and output on themselves, so two threads predicting
+# with one estimator at once would overwrite each other's caches; predictions take turns.
+_PREDICT_LOCK = threading.Lock()
 
 
 class BaseMLP(BaseEstimator):
@@ -303,8 +307,9 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self)
         if check_input:
             X = validate_X(self, X)
-        output = _network.forward(self.network_, X, training=False)
-        _network.clear_caches(self.network_)
+        with _PREDICT_LOCK:
+            output = _network.forward(self.network_, X, training=False)
+            _network.clear_caches(self.network_)
         return output
 
     def _finite_or_nan(self, X, y, sample_weight, score_function) -> float:

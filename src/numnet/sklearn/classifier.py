@@ -105,12 +105,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from numnet.sklearn import MLPClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=300,
-    ...                     random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=1000,
+    ...                     random_state=0)
+    >>> model = make_pipeline(StandardScaler(), clf).fit(X, y)
+    >>> model.predict_proba(X[:2]).shape
     (2, 3)
+    >>> model.score(X, y) > 0.95
+    True
     >>> [w.shape for w in clf.coefs_]
     [(4, 16), (16, 3)]
     """

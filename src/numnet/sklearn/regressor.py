@@ -50,8 +50,8 @@ intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, 
     --------
     >>> from sklearn.datasets import make_regression
     >>> from numnet.sklearn import MLPRegressor
-    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs", max_iter=500,
+    >>> X, y = make_regression(n_samples=100, n_features=3, noise=1.0, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(8,), activation="identity", solver="lbfgs",
     ...                    random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
