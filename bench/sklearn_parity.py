@@ -69,6 +69,10 @@ def _make_regression():
 PROBLEMS = [
     Problem("iris", lambda: load_iris(return_X_y=True), "classification"),
     Problem("digits", lambda: load_digits(return_X_y=True), "classification"),
+    Problem("digits sgd", lambda: load_digits(return_X_y=True), "classification",
+            {"solver": "sgd"}),
+    Problem("digits lbfgs", lambda: load_digits(return_X_y=True), "classification",
+            {"solver": "lbfgs"}),
     Problem("breast_cancer", lambda: load_breast_cancer(return_X_y=True), "classification"),
     Problem("diabetes", lambda: load_diabetes(return_X_y=True), "regression"),
     Problem("make_regression", _make_regression, "regression"),
@@ -100,6 +104,8 @@ def run(problem: Problem, library: str, seeds: int) -> dict:
 
 def curve_gap(a: list, b: list) -> float:
     """Largest gap between the mean relative loss curves ``loss / loss[0]`` over common epochs."""
+    if any(len(c) < 2 for c in a + b):
+        return float("nan")  # L-BFGS keeps no loss curve
     n = min(min(len(c) for c in a), min(len(c) for c in b))
     mean_a = np.mean([c[:n] / c[0] for c in a], axis=0)
     mean_b = np.mean([c[:n] / c[0] for c in b], axis=0)

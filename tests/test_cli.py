@@ -183,7 +183,8 @@ def test_missing_values_are_listed_unless_imputed(work):
     data.to_csv(work / "holes.csv", index=False)
     result = numnet_cli("train", "holes.csv", "--target", "label", "--out", "h.numnet",
                         "--epochs", 2, cwd=work)
-    expect_error(result, 1, "column 'x1' (2 missing: rows 5, 10); column 'city' (1 missing: rows 8)")
+    expect_error(result, 1,
+                 "column 'x1' (2 missing: rows 5, 10); column 'city' (1 missing: rows 8)")
     assert "--impute mean|median|most_frequent" in result.stderr
     result = numnet_cli("train", "holes.csv", "--target", "label", "--out", "h.numnet",
                         "--epochs", 2, "--impute", "median", "--quiet", cwd=work)
@@ -209,7 +210,8 @@ def test_missing_target_values_cannot_be_imputed(work):
 def test_missing_target_column(work):
     expect_error(numnet_cli("train", "cls.csv", "--target", "species", "--out", "x.numnet",
                             cwd=work), 1,
-                 "the target column 'species' is not in cls.csv; its columns are: x1, x2, city, label")
+                 "the target column 'species' is not in cls.csv; its columns are: x1, x2, city, "
+                 "label")
 
 
 def test_non_numeric_target_for_regression(work):
@@ -283,3 +285,32 @@ def test_every_command_has_help_with_an_example():
     result = subprocess.run([sys.executable, "-c", ENTRY, "train", "--help"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "--impute" in result.stdout
+
+
+def test_unseen_categories_are_encoded_as_zeros_with_a_note(work, classifier):
+    data = pd.read_csv(work / "new.csv")
+    data.loc[:4, "city"] = "lima"
+    data.to_csv(work / "lima.csv", index=False)
+    result = numnet_cli("predict", "cls.numnet", "lima.csv", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "column 'city' has values not seen in training (lima); they are encoded as all " \
+           "zeros" in result.stderr
+
+
+def test_infinite_values_are_refused(work):
+    (work / "inf.csv").write_text("a,b,y\n1,2,0.5\n3,inf,1.5\n")
+    expect_error(numnet_cli("train", "inf.csv", "--target", "y", "--out", "x.numnet", cwd=work),
+                 1, "inf.csv: column 'b' holds an infinite value in row 2")
+
+
+def test_auto_task_detection():
+    from numnet.cli.preprocessing import resolve_task
+
+    text = np.array(["a", "b", None], dtype=object)
+    assert resolve_task(text, "y", "auto")[0] == "classification"
+    assert resolve_task(np.array([0.0, 1.0, 2.0, 1.0]), "y", "auto")[0] == "classification"
+    assert resolve_task(np.linspace(0, 1, 50), "y", "auto")[0] == "regression"
+    assert resolve_task(np.arange(100.0), "y", "auto")[0] == "regression"  # too many classes
+    assert resolve_task(np.linspace(0, 1, 50), "y", "classification")[0] == "classification"
+    with pytest.raises(ValueError, match="holds text"):
+        resolve_task(text, "y", "regression")

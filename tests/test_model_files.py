@@ -166,6 +166,9 @@ def test_resumed_training_equals_uninterrupted_training(make_optimizer, tmp_path
 
 
 def test_resumed_shuffled_training_with_a_shared_generator_is_exact(tmp_path):
+    # One Generator passed to every fit continues the shuffling across the save.
+    # (Not Dropout: each fit reseeds it, so even without a save two fits of one
+    # epoch differ from one fit of two.)
     def fresh():
         model = classifier(ReLU())
         model.compile(optimizer=Adam(0.01))
@@ -532,3 +535,97 @@ def test_saving_over_an_existing_file_replaces_it(tmp_path):
     assert_same_model(second, load_model(path))
     # the file gets ordinary permissions, not the temporary file's private 0o600
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~archive_module._umask()
+
+
+# -- numnet.sklearn estimators in the same format ----------------------------------------
+def fitted_estimators():
+    sklearn_module = pytest.importorskip("numnet.sklearn")
+    MLPClassifier, MLPRegressor = sklearn_module.MLPClassifier, sklearn_module.MLPRegressor
+    rng = np.random.default_rng(1)
+    Xe = rng.normal(size=(90, 3))
+    words = np.array(["cat", "dog", "emu"])[(Xe[:, 0] > 0).astype(int) + (Xe[:, 1] > 0.8)]
+    ints = (Xe[:, 0] > 0).astype(int) + 2 * (Xe[:, 2] > 0)
+    return [
+        (MLPClassifier((6, 4), max_iter=15, random_state=0, batch_norm=True, dropout=0.1,
+                       early_stopping=True, activation=["tanh", "gelu"]), Xe, words),
+        (MLPClassifier((5,), max_iter=15, random_state=0, class_weight={0: 2.0, 3: 0.5}), Xe, ints),
+        (MLPClassifier((5,), max_iter=15, random_state=0), Xe, Xe[:, 0] > 0),
+        (MLPClassifier((5,), solver="lbfgs", max_iter=30, random_state=0), Xe,
+         np.c_[Xe[:, 0] > 0, Xe[:, 1] > 0].astype(int)),
+        (MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), max_iter=15, random_state=0), Xe,
+         np.abs(Xe[:, 0])),
+        (MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", max_iter=15,
+                      random_state=np.random.default_rng(3)), Xe.astype(np.float32), Xe[:, :2]),
+    ]
+
+
+def test_estimators_round_trip_with_identical_predictions(tmp_path):
+    import warnings
+
+    from numnet.io import load_estimator, save_estimator
+
+    for est, Xe, ye in fitted_estimators():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning: few iterations on purpose
+            est.fit(Xe, ye)
+        path = tmp_path / "estimator.numnet"
+        save_estimator(est, path)
+        loaded = load_estimator(path)
+        assert type(loaded) is type(est)
+        assert_array_equal(loaded.predict(Xe), est.predict(Xe))
+        if hasattr(est, "predict_proba"):
+            assert_array_equal(loaded.predict_proba(Xe), est.predict_proba(Xe))
+            assert_array_equal(loaded.classes_, est.classes_)
+            assert loaded.classes_.dtype == est.classes_.dtype
+        expected = est.get_params()
+        if isinstance(expected["random_state"], np.random.Generator):
+            expected["random_state"] = None  # a generator's state is not kept
+        assert loaded.get_params() == expected
+        for key in ("n_iter_", "loss_", "n_features_in_", "out_activation_", "n_layers_"):
+            assert getattr(loaded, key) == getattr(est, key)
+        assert getattr(loaded, "loss_curve_", None) == getattr(est, "loss_curve_", None)
+        assert loaded.score(Xe, ye) == est.score(Xe, ye)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded.set_params(warm_start=True, max_iter=2).fit(Xe, ye)  # training continues
+
+
+def test_a_loaded_estimator_is_still_picklable_and_a_pickled_one_saves(tmp_path):
+    from numnet.io import load_estimator, save_estimator
+
+    est, Xe, ye = fitted_estimators()[1]
+    with pytest.warns(Warning):
+        est.fit(Xe, ye)
+    save_estimator(pickle.loads(pickle.dumps(est)), tmp_path / "e.numnet")
+    loaded = pickle.loads(pickle.dumps(load_estimator(tmp_path / "e.numnet")))
+    assert_array_equal(loaded.predict_proba(Xe), est.predict_proba(Xe))
+
+
+def test_estimator_files_are_checked_like_model_files(tmp_path):
+    from numnet.io import load_estimator, save_estimator
+
+    est, Xe, ye = fitted_estimators()[2]
+    with pytest.raises(ValueError, match="not fitted yet"):
+        save_estimator(est, tmp_path / "e.numnet")
+    with pytest.raises(TypeError, match="model.save"):
+        save_estimator(classifier(ReLU()), tmp_path / "e.numnet")
+    with pytest.warns(Warning):
+        est.fit(Xe, ye)
+    save_estimator(est, tmp_path / "e.numnet")
+    expect_error(tmp_path / "e.numnet", "'numnet.Sequential' was expected")
+    save_model(classifier(ReLU()), tmp_path / "m.numnet")
+    with pytest.raises(ModelFileError, match="'numnet.sklearn' was expected"):
+        load_estimator(tmp_path / "m.numnet")
+    edit_config(tmp_path / "e.numnet", lambda c: c["params"].update(bogus=1))
+    with pytest.raises(ModelFileError, match="cannot be rebuilt.*bogus"):
+        load_estimator(tmp_path / "e.numnet")
+
+
+def test_an_unregistered_loss_is_refused_at_save_with_the_registry_to_use(tmp_path):
+    class MyLoss(numnet.MeanSquaredError):
+        pass
+
+    model = Sequential([Dense(3, 1)])
+    model.compile(loss=MyLoss(), optimizer="sgd")
+    with pytest.raises(ValueError, match=r"loss MyLoss is not registered.*registry\.LOSSES"):
+        save_model(model, tmp_path / "m.numnet")

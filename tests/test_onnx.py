@@ -106,8 +106,8 @@ def test_a_trained_regressor_matches_numnet(dtype):
     X = inputs(dtype, n=100, scale=1.0)
     y = X[:, :1] ** 2 - X[:, 1:2]
     model = Sequential([Dense(4, 12, random_state=0), Softplus(), Dense(12, 12, random_state=1),
-                        Tanh(), Dense(12, 6, random_state=2), Sigmoid(), Dense(6, 1, random_state=3),
-                        Identity()], dtype=dtype)
+                        Tanh(), Dense(12, 6, random_state=2), Sigmoid(),
+                        Dense(6, 1, random_state=3), Identity()], dtype=dtype)
     model.compile(loss="mse", optimizer=Adam(0.01))
     model.fit(X, y, epochs=3, verbose=0, random_state=0)
     assert_allclose(run_onnx(to_onnx(model), X), model.predict(X), rtol=RTOL, atol=ATOL)

@@ -59,7 +59,8 @@ class CsvData:
     def missing_message(self, columns=None) -> str | None:
         """A sentence listing missing cells by column and row, or None when there are none."""
         parts = [f"column {name!r} ({self.n_missing[name]} missing: rows "
-                 f"{', '.join(map(str, rows))}{', ...' if self.n_missing[name] > len(rows) else ''})"
+                 f"{', '.join(map(str, rows))}{', ...' if self.n_missing[name] > len(rows) else ''}"
+                 ")"
                  for name, rows in sorted(self.missing.items(), key=self._file_order)
                  if columns is None or name in columns]
         return "; ".join(parts) or None
@@ -112,6 +113,10 @@ def read_csv(path, target: str | None = None, features=None, kinds: dict | None 
                    ignored=[c for c in columns if c not in features and c != target])
     if target is not None and target_kind is None:
         target_kind = _kind(head[target])
+    elif target_kind == "numeric" and _kind(head[target]) != "numeric":
+        example = head[target].dropna().iloc[0]
+        raise ValueError(f"the target column {target!r} of {path} holds text (for example "
+                         f"{example!r}), but this model's targets are numbers")
     _read_chunks(pd, data, [c for c in features if kinds[c] == "categorical"], target_kind)
     return data
 
@@ -154,6 +159,8 @@ def _read_chunks(pd, data: CsvData, categorical: list, target_kind) -> None:
     for chunk in _chunks(pd, data.path, usecols or data.numeric[:1], dtypes):
         for name, parts in text_parts.items():
             parts.append(chunk[name].to_numpy())
+            if parts[-1].dtype.kind == "f":
+                _refuse_infinite(data, [name], parts[-1][:, None], data.n_rows + 1)
             _note_missing(data, [name], chunk[name].isna().to_numpy()[:, None], data.n_rows + 1)
         data.n_rows += len(chunk)
     columns = {c: np.concatenate(parts) for c, parts in text_parts.items()}
@@ -183,6 +190,7 @@ def read_numeric(data: CsvData, out: np.ndarray, position=None) -> None:
         if rows.stop > data.n_rows:
             raise ValueError(f"{data.path} changed while it was being read; try again")
         _note_missing(data, data.numeric, np.isnan(block), start + 1)
+        _refuse_infinite(data, data.numeric, block, start + 1)
         out[rows if position is None else position[rows], :k] = block
         start = rows.stop
 
@@ -209,6 +217,14 @@ def _note_missing(data: CsvData, names: list, is_missing: np.ndarray, first_row:
         listed = data.missing.setdefault(name, [])
         listed.extend(int(r) + first_row for r in rows[:MAX_LISTED - len(listed)])
         data.n_missing[name] = data.n_missing.get(name, 0) + len(rows)
+
+
+def _refuse_infinite(data: CsvData, names: list, block: np.ndarray, first_row: int) -> None:
+    infinite = np.isinf(block)
+    if infinite.any():
+        row, j = np.argwhere(infinite)[0]
+        raise ValueError(f"{data.path}: column {names[j]!r} holds an infinite value in row "
+                         f"{row + first_row}; numnet needs finite numbers")
 
 
 def _ragged_message(path, exc) -> str:

@@ -63,7 +63,8 @@ def run(args) -> int:
 
 
 def _kinds(prep: dict) -> dict:
-    return {c: "numeric" if c in prep["numeric"] else "categorical" for c in prep["feature_columns"]}
+    numeric = set(prep["numeric"])
+    return {c: "numeric" if c in numeric else "categorical" for c in prep["feature_columns"]}
 
 
 def _target_kind(prep: dict):

@@ -50,7 +50,8 @@ def _metadata_text(metadata: dict) -> str:
     history = shown.pop("history", None)
     lines = [f"{key}: {json.dumps(value)}" for key, value in shown.items()]
     if history:
-        lines.append(f"history: {', '.join(history)} for {len(next(iter(history.values())))} epochs")
+        n_epochs = len(next(iter(history.values())))
+        lines.append(f"history: {', '.join(history)} for {n_epochs} epochs")
     return "\n".join(lines)
 
 

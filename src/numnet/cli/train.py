@@ -23,7 +23,8 @@ def add_parser(commands):
                 "--out iris.numnet")
     parser.add_argument("data", metavar="DATA.csv", help="training data with a header line")
     parser.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
-    parser.add_argument("--out", required=True, metavar="MODEL.numnet", help="where to save the model")
+    parser.add_argument("--out", required=True, metavar="MODEL.numnet",
+                        help="where to save the model")
     parser.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
                         help="auto: text or few whole-number targets are classes (default auto)")
     parser.add_argument("--layers", type=_layer_sizes, default=[64, 32], metavar="64,32",
@@ -34,8 +35,10 @@ def add_parser(commands):
                         "hidden layer, in [0, 1) (default 0)")
     parser.add_argument("--epochs", type=_positive_int, default=100, help="(default 100)")
     parser.add_argument("--batch-size", type=_positive_int, default=32, help="(default 32)")
-    parser.add_argument("--lr", type=_positive_float, default=0.001, help="learning rate (default 0.001)")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS.names(), default="adam", help="(default adam)")
+    parser.add_argument("--lr", type=_positive_float, default=0.001,
+                        help="learning rate (default 0.001)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS.names(), default="adam",
+                        help="(default adam)")
     parser.add_argument("--val-split", type=_fraction, default=0.2, metavar="FRACTION",
                         help="random fraction of rows held out for validation (default 0.2)")
     parser.add_argument("--early-stopping", action="store_true",

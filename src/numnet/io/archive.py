@@ -215,7 +215,8 @@ def _check_format(config: dict, path: str, kind: str) -> None:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ModelFileError(f"{path}: format_version must be an integer, got {version!r}")
     if version != FORMAT_VERSION:
-        newer = " (written by a newer numnet: upgrade numnet to read it)" if version > FORMAT_VERSION else ""
+        newer = (" (written by a newer numnet: upgrade numnet to read it)"
+                 if version > FORMAT_VERSION else "")
         raise ModelFileError(f"{path} has format version {version}, but this numnet reads "
                              f"version {FORMAT_VERSION}{newer}")
 
@@ -231,7 +232,8 @@ def _check_manifest(manifest, path: str) -> None:
                                  f"and dtype, got {entry!r}")
         member, shape, dtype = entry["member"], entry["shape"], entry["dtype"]
         if not isinstance(member, str) or not _MEMBER_NAME.fullmatch(member) or member in members:
-            raise ModelFileError(f"{path}: array {name!r} has a bad or repeated member name {member!r}")
+            raise ModelFileError(f"{path}: array {name!r} has a bad or repeated member name "
+                                 f"{member!r}")
         members.add(member)
         if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
             raise ModelFileError(f"{path}: array {name!r} has an invalid shape {shape!r}")
@@ -253,7 +255,8 @@ def _check_members(archive: zipfile.ZipFile, manifest: dict, path: str) -> None:
         raise ModelFileError(f"{path} lacks the members {missing[:5]} that its config lists")
 
 
-def _member_info(archive: zipfile.ZipFile, member: str, path: str, max_bytes: int) -> zipfile.ZipInfo:
+def _member_info(archive: zipfile.ZipFile, member: str, path: str,
+                 max_bytes: int) -> zipfile.ZipInfo:
     try:
         info = archive.getinfo(member)
     except KeyError:

@@ -66,7 +66,7 @@ def save_estimator(est, path) -> None:
     output = network.layers[-1]
     config = {
         "format": FORMAT, "numnet_version": _numnet_version(), "estimator": name,
-        "params": _to_json(est.get_params(deep=False)),
+        "params": {key: _to_json(value) for key, value in est.get_params(deep=False).items()},
         "fitted": {key: _to_json(vars(est)[key]) for key in _FITTED if key in vars(est)},
         "label_type": getattr(vars(est).get("_label_binarizer"), "y_type_", None),
         # The output activation is rebuilt from out_activation_ (Poisson's exp is no
@@ -97,7 +97,8 @@ def load_estimator(path):
     if config.get("estimator") not in classes:
         raise ModelFileError(f"{path}: unknown estimator {config.get('estimator')!r}")
     try:
-        est = classes[config["estimator"]](**_from_json(config["params"], path))
+        params = {key: _from_json(value, path) for key, value in config["params"].items()}
+        est = classes[config["estimator"]](**params)
         for key, value in config["fitted"].items():
             if key not in _FITTED:
                 raise ModelFileError(f"{path}: unexpected fitted attribute {key!r}")

@@ -16,8 +16,8 @@ Example
 >>> import os, tempfile
 >>> import numpy as np
 >>> from numnet import Sequential, Dense, ReLU, Softmax
->>> model = Sequential([Dense(2, 8, random_state=0), ReLU(), Dense(8, 3, random_state=1), Softmax()])
->>> model.compile(loss="categorical_crossentropy", optimizer="adam")
+>>> model = Sequential([Dense(2, 8, random_state=0), ReLU(), Dense(8, 3), Softmax()])
+>>> _ = model.compile(loss="categorical_crossentropy", optimizer="adam")
 >>> path = os.path.join(tempfile.mkdtemp(), "model.numnet")
 >>> save_model(model, path, metadata={"note": "doctest"})
 >>> loaded = load_model(path)
@@ -92,11 +92,11 @@ def save_model(model, path, include_optimizer: bool = True, metadata: dict | Non
 
 def _check_registered(model) -> None:
     """Refuse to write a file whose classes could not be found again by name."""
-    parts = [(layer, LAYERS, "layer") for layer in model.layers]
-    parts += [(obj, registry, kind) for obj, registry, kind in
-              ((model.loss, LOSSES, "loss"), (model.optimizer, OPTIMIZERS, "optimizer"))
+    parts = [(layer, LAYERS, "LAYERS") for layer in model.layers]
+    parts += [(obj, registry, name) for obj, registry, name in
+              ((model.loss, LOSSES, "LOSSES"), (model.optimizer, OPTIMIZERS, "OPTIMIZERS"))
               if obj is not None]
-    for obj, registry, kind in parts:
+    for obj, registry, name in parts:
         cls = type(obj)
         try:
             found = registry.lookup(cls.__name__)
@@ -104,13 +104,13 @@ def _check_registered(model) -> None:
             found = None
         if found is not cls:
             raise ValueError(
-                f"the {kind} {cls.__name__} is not registered, so a saved model could not be "
-                f"loaded again; decorate the class with @numnet.registry.{registry.kind.upper()}S"
+                f"the {registry.kind} {cls.__name__} is not registered, so a saved model could "
+                f"not be loaded again; decorate the class with @numnet.registry.{name}"
                 ".register() (or use a built-in one)")
 
 
 def _model_arrays(model) -> dict[str, np.ndarray]:
-    """Every parameter and state array, named ``params/<layer>/<key>`` or ``state/<layer>/<key>``."""
+    """Every parameter and state array: ``params/<layer>/<key>``, ``state/<layer>/<key>``."""
     arrays = {}
     for layer in model.layers:
         for kind in ("params", "state"):
@@ -144,7 +144,8 @@ def _training_metadata(model) -> dict:
             "numpy_version": np.__version__}
     history = getattr(model, "history", None)
     if history is not None and getattr(history, "history", None):
-        meta["history"] = {key: [float(v) for v in values] for key, values in history.history.items()}
+        meta["history"] = {key: [float(v) for v in values]
+                           for key, values in history.history.items()}
         meta["epochs"] = len(history.epoch)
     return meta
 
@@ -200,7 +201,8 @@ def _build(model_config, arrays: dict, path):
     from numnet.model.sequential import Sequential
 
     if not isinstance(model_config, dict) or not isinstance(model_config.get("layers"), list):
-        raise ModelFileError(f"{path}: the config's 'model' entry does not describe a Sequential model")
+        raise ModelFileError(f"{path}: the config's 'model' entry does not describe a "
+                             "Sequential model")
     _check_sizes(model_config, arrays, path)
     try:
         return Sequential.from_config(model_config)
@@ -249,7 +251,8 @@ def _restore_arrays(model, arrays: dict, path) -> None:
         value = arrays[key]
         if value.shape != target.shape or value.dtype != target.dtype:
             raise ModelFileError(f"{path}: array {key!r} has shape {value.shape} and dtype "
-                                 f"{value.dtype}, but the model needs {target.shape} {target.dtype}")
+                                 f"{value.dtype}, but the model needs {target.shape} "
+                                 f"{target.dtype}")
         target[...] = value
 
 

@@ -40,7 +40,8 @@ def _elu(g, layer, x):
     # x for x > 0, else alpha * (exp(min(x, 0)) - 1), as ELU.forward computes it
     negative = g.op("Min", [x, g.constant(0.0, "zero")])
     curve = g.op("Sub", [g.op("Exp", [negative]), g.constant(1.0, "one")])
-    return g.op("Where", [_positive(g, x), x, g.op("Mul", [curve, g.constant(layer.alpha, "alpha")])])
+    scaled = g.op("Mul", [curve, g.constant(layer.alpha, "alpha")])
+    return g.op("Where", [_positive(g, x), x, scaled])
 
 
 def _gelu(g, layer, x):
@@ -59,7 +60,8 @@ def _softplus(g, layer, x):
         return g.op("Softplus", [x])
     # log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)): exp never overflows
     tail = g.op("Exp", [g.op("Neg", [g.op("Abs", [x])])])
-    return g.op("Add", [g.op("Relu", [x]), g.op("Log", [g.op("Add", [tail, g.constant(1.0, "one")])])])
+    log_term = g.op("Log", [g.op("Add", [tail, g.constant(1.0, "one")])])
+    return g.op("Add", [g.op("Relu", [x]), log_term])
 
 
 def _softmax(g, layer, x):

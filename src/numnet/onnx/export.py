@@ -62,7 +62,7 @@ def export(model, path, opset: int = 17, metadata: dict | None = None):
 
 
 def to_onnx(model, opset: int = 17, metadata: dict | None = None):
-    """Build and check the ``onnx.ModelProto`` for ``model`` without writing it; see :func:`export`."""
+    """The checked ``onnx.ModelProto`` of ``model``, not written to a file; see :func:`export`."""
     opset = _check_opset(opset)
     n_features, dtype = _check_model(model)
     builder = GraphBuilder(dtype, opset)

@@ -31,7 +31,7 @@ class GraphBuilder:
         return f"{hint}_{self._count}"
 
     def constant(self, value, hint: str, dtype=None) -> str:
-        """Store ``value`` (as ``dtype``, the model's by default) as an initializer; return its name."""
+        """An initializer holding ``value`` in ``dtype`` (the model's by default); its name."""
         name = self.fresh(hint)
         array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
         self.initializers.append(numpy_helper.from_array(array, name=name))

@@ -73,7 +73,7 @@ def _initialise(network: Sequential, activations: list[str], rng: np.random.Gene
     # layer uses the last hidden layer's, as scikit-learn uses its one activation.
     following = list(activations) + [activations[-1] if activations else "relu"]
     for layer, activation in zip(dense_layers(network), following):
-        factor = 2.0 if activation == "logistic" else 6.0
+        factor = 2.0 if activation in ("logistic", "sigmoid") else 6.0
         bound = np.sqrt(factor / (layer.n_inputs + layer.n_neurons))
         layer.weights = rng.uniform(-bound, bound, layer.weights.shape)
         layer.biases = rng.uniform(-bound, bound, layer.biases.shape)

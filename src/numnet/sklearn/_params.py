@@ -27,6 +27,21 @@ class InvalidParameterError(ValueError, TypeError):
     """
 
 
+# Bounds of the real-valued parameters, as keyword arguments of check_real.
+_REALS = {
+    "alpha": dict(low=0),
+    "learning_rate_init": dict(low=0, low_open=True),
+    "power_t": dict(low=0),
+    "tol": dict(low=0),
+    "momentum": dict(low=0, high=1),
+    "beta_1": dict(low=0, high=1, high_open=True),
+    "beta_2": dict(low=0, high=1, high_open=True),
+    "epsilon": dict(low=0, low_open=True),
+    "validation_fraction": dict(low=0, high=1, high_open=True),
+}
+_BOOLS = ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm")
+
+
 def check_params(est) -> dict:
     """Check every shared hyper-parameter of ``est``; return the normalised ones.
 
@@ -39,28 +54,14 @@ def check_params(est) -> dict:
     hidden = check_hidden_layer_sizes(est.hidden_layer_sizes)
     check_choice(est.solver, "solver", SOLVERS)
     check_choice(est.learning_rate, "learning_rate", SCHEDULES)
-    check_real(est.alpha, "alpha", low=0)
-    check_real(est.learning_rate_init, "learning_rate_init", low=0, low_open=True)
-    check_real(est.power_t, "power_t", low=0)
-    check_real(est.tol, "tol", low=0)
-    check_real(est.momentum, "momentum", low=0, high=1)
-    check_real(est.beta_1, "beta_1", low=0, high=1, high_open=True)
-    check_real(est.beta_2, "beta_2", low=0, high=1, high_open=True)
-    check_real(est.epsilon, "epsilon", low=0, low_open=True)
-    check_real(est.validation_fraction, "validation_fraction", low=0, high=1, high_open=True)
+    for name, bounds in _REALS.items():
+        check_real(getattr(est, name), name, **bounds)
+    for name in _BOOLS:
+        _check_bool(getattr(est, name), name)
+    _check_counts(est)
     if est.early_stopping and est.validation_fraction == 0:
         raise InvalidParameterError("validation_fraction must be > 0 when early_stopping=True, "
                                     "got 0; pass for example validation_fraction=0.1")
-    _check_int(est.max_iter, "max_iter")
-    _check_int(est.max_fun, "max_fun")
-    if not (isinstance(est.n_iter_no_change, float) and est.n_iter_no_change == np.inf):
-        _check_int(est.n_iter_no_change, "n_iter_no_change")
-    if est.batch_size != "auto":
-        _check_int(est.batch_size, "batch_size", extra=" or 'auto'")
-    for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
-        _check_bool(getattr(est, name), name)
-    if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
-        raise InvalidParameterError(f"verbose must be a bool or an int, got {est.verbose!r}")
     activations = check_activations(est.activation, len(hidden))
     dropout = check_dropout(est.dropout, len(hidden))
     if est.solver == "lbfgs" and any(dropout):
@@ -68,6 +69,18 @@ def check_params(est) -> dict:
             "dropout needs a stochastic solver, but solver='lbfgs': L-BFGS needs the same loss "
             "every time it evaluates the same weights; use solver='adam' or 'sgd', or dropout=0")
     return {"hidden": hidden, "activations": activations, "dropout": dropout}
+
+
+def _check_counts(est) -> None:
+    """The integer parameters (and ``verbose``, a bool or an int)."""
+    _check_int(est.max_iter, "max_iter")
+    _check_int(est.max_fun, "max_fun")
+    if not (isinstance(est.n_iter_no_change, float) and est.n_iter_no_change == np.inf):
+        _check_int(est.n_iter_no_change, "n_iter_no_change", extra=" or np.inf")
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
+        _check_int(est.batch_size, "batch_size", extra=" or 'auto'")
+    if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
+        raise InvalidParameterError(f"verbose must be a bool or an int, got {est.verbose!r}")
 
 
 def check_hidden_layer_sizes(value) -> list[int]:
@@ -95,12 +108,15 @@ def check_activations(value, n_hidden: int) -> list[str]:
     ``"gelu"`` or ``"leaky_relu"``) may be named; softmax is not a hidden
     activation.
     """
-    names = [value] * n_hidden if isinstance(value, str) else value
-    if isinstance(names, (list, tuple)) and not isinstance(value, str) and len(names) != n_hidden:
-        raise InvalidParameterError(
-            f"activation has {len(names)} entries but hidden_layer_sizes has {n_hidden} layers; "
-            "pass one activation name per hidden layer, or a single name for all")
-    if not isinstance(names, (list, tuple)):
+    if isinstance(value, str):
+        names = [value] * n_hidden
+    elif isinstance(value, (list, tuple)):
+        names = list(value)
+        if len(names) != n_hidden:
+            raise InvalidParameterError(
+                f"activation has {len(names)} entries but hidden_layer_sizes has {n_hidden} "
+                "layers; pass one activation name per hidden layer, or a single name for all")
+    else:
         raise InvalidParameterError(
             f"activation must be one of {SKLEARN_ACTIVATIONS} or a list of such names, one per "
             f"hidden layer, got {value!r}")
@@ -110,16 +126,16 @@ def check_activations(value, n_hidden: int) -> list[str]:
 def _check_activation_name(name) -> str:
     if isinstance(name, str) and name in SKLEARN_ACTIVATIONS:
         return name
-    known = [n for n in ACTIVATIONS.names() if n != "softmax"]
-    if isinstance(name, str) and name.lower() != "softmax":
+    if isinstance(name, str):
         try:
-            ACTIVATIONS.lookup(name)
-            return name
+            if ACTIVATIONS.lookup(name).registry_name != "softmax":
+                return name
         except ValueError:
             pass
+    known = ", ".join(n for n in ACTIVATIONS.names() if n != "softmax")
     raise InvalidParameterError(
-        f"activation must be one of {SKLEARN_ACTIVATIONS} (or a numnet activation: "
-        f"{', '.join(known)}), got {name!r}")
+        f"activation must be one of {SKLEARN_ACTIVATIONS} (or a numnet activation: {known}), "
+        f"got {name!r}")
 
 
 def check_dropout(value, n_hidden: int) -> list[float]:
