@@ -13,8 +13,14 @@ from numnet.model.callbacks import Callback
 
 
 def format_logs(logs: dict) -> str:
-    """``"loss: 0.1234 - accuracy: 0.95"``: each value to 4 significant digits."""
-    return " - ".join(f"{key}: {value:.4g}" for key, value in logs.items())
+    """``"loss: 0.1234 - accuracy: 0.9500"``: 4 decimals, or scientific notation when far from 1."""
+    return " - ".join(f"{key}: {_number(value)}" for key, value in logs.items())
+
+
+def _number(value: float) -> str:
+    # Fixed width keeps the columns of successive epoch lines aligned; a diverging loss
+    # (1e12) or a tiny one (1e-7) still shows its magnitude.
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e5 or value == 0 else f"{value:.3e}"
 
 
 def resolve_verbose(verbose) -> int:
