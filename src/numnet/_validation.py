@@ -5,6 +5,7 @@ argument, says what was expected and what was found, and how to fix it.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -42,6 +43,12 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
     n_features : int, optional
         The number of columns expected.
     """
+    if (type(X) is np.ndarray and X.dtype == dtype and X.ndim == ndim == 2 and X.shape[0]
+            and X.flags.c_contiguous and (n_features is None or X.shape[1] == n_features)):
+        # Fast path for arrays that already have the right form (every predict call):
+        # only finiteness is left to check.
+        check_finite(X, name)
+        return X
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a string")
     try:
@@ -81,7 +88,11 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
 
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` naming the first rows and columns that hold NaN or inf."""
-    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+    # A finite sum proves every entry finite (NaN and inf propagate through addition) in one
+    # cheap call; only when it is not finite (or it overflowed) is the full check needed.
+    # The sum runs in float64 so that large but finite float32 values cannot overflow it.
+    if arr.dtype.kind == "f" and not math.isfinite(arr.sum(dtype=np.float64)) \
+            and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))
         where = ", ".join(str(tuple(int(i) for i in idx)) for idx in bad[:5])
         kind = "NaN" if np.isnan(arr).any() else "inf"

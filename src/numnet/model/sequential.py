@@ -247,7 +247,8 @@ class Sequential:
         if X.shape[1] != self.n_features:
             _check_chain(self.layers[0], X.shape[1:], None, name)
             check_array(X, name=name, dtype=self.dtype, n_features=self.n_features)
-        self._ensure_built(X.shape[1])
+        if self._flat is None:
+            self._ensure_built(X.shape[1])
         return X
 
     def predict(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
