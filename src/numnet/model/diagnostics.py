@@ -42,16 +42,23 @@ def warn_about_feature_scales(X: np.ndarray, max_abs: float = 1e3, std_ratio: fl
         FeatureScaleWarning, stacklevel=4)
 
 
-def _column_std(X: np.ndarray, block: int = 65536) -> np.ndarray:
-    """Per-column standard deviation, a block of rows at a time (float64 sums)."""
-    if len(X) == 0:
+def _column_std(X: np.ndarray, block: int = 1024) -> np.ndarray:
+    """Per-column standard deviation, ``block`` rows at a time, with float64 sums.
+
+    Reducing a float32 X with ``dtype=np.float64`` in one call would make a
+    float64 copy of all of X (twice its size); blocks keep the extra memory to
+    a few MB.
+    """
+    n = len(X)
+    if n == 0:
         return np.zeros(X.shape[1])
-    mean = X.mean(axis=0, dtype=np.float64)
+    blocks = [X[start:start + block] for start in range(0, n, block)]
+    mean = sum(part.sum(axis=0, dtype=np.float64) for part in blocks) / n
     total = np.zeros(X.shape[1])
-    for start in range(0, len(X), block):
-        centred = X[start:start + block] - mean
+    for part in blocks:
+        centred = part - mean
         total += np.einsum("ij,ij->j", centred, centred)
-    return np.sqrt(total / len(X))
+    return np.sqrt(total / n)
 
 
 def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate, X, y,
