@@ -13,6 +13,7 @@ stored uncompressed, so no member can expand beyond the file's own size
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -116,10 +117,8 @@ def _umask() -> int:
 
 
 def _remove_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass
 
 
 def _fsync_folder(folder: str) -> None:
@@ -129,9 +128,8 @@ def _fsync_folder(folder: str) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -126,12 +126,8 @@ def check_activations(value, n_hidden: int) -> list[str]:
 def _check_activation_name(name) -> str:
     if isinstance(name, str) and name in SKLEARN_ACTIVATIONS:
         return name
-    if isinstance(name, str):
-        try:
-            if ACTIVATIONS.lookup(name).registry_name != "softmax":
-                return name
-        except ValueError:
-            pass
+    if isinstance(name, str) and name.lower() in ACTIVATIONS.names() and name.lower() != "softmax":
+        return name
     known = ", ".join(n for n in ACTIVATIONS.names() if n != "softmax")
     raise InvalidParameterError(
         f"activation must be one of {SKLEARN_ACTIVATIONS} (or a numnet activation: {known}), "
