@@ -167,22 +167,25 @@ class Optimizer:
             self._update_in_blocks(param, grad, self._slots[i], scratch, lr)
         self.iterations += 1
         if self.iterations % _FLUSH_EVERY == 0:
-            self._flush_tiny_state()
+            self._flush_tiny_values(params)
 
-    def _flush_tiny_state(self) -> None:
-        """Set state entries too small to matter to exactly 0 (every ``_FLUSH_EVERY`` steps).
+    def _flush_tiny_values(self, params: list[np.ndarray]) -> None:
+        """Set state and parameter entries too small to matter to exactly 0.
 
         A moment whose gradient stays 0 (a dead ReLU) decays geometrically
-        (``m *= beta_1``) into the subnormal range, where every arithmetic
-        operation on it is 10-100x slower on x86 CPUs: measured, it made Adam
-        steps 2.5x slower late in training. Below ``tiny * 2**24`` (about 2e-31
-        in float32) an entry changes no update by a representable amount, and
-        from there it needs more than ``_FLUSH_EVERY`` steps to become subnormal.
+        (``m *= beta_1``) into the subnormal range, and so does a weight pulled
+        to 0 by an L2 penalty; every arithmetic operation on a subnormal float
+        is 10-100x slower on x86 CPUs (measured: Adam steps 2.5x slower late in
+        training, a whole float32 fit with ``alpha`` 1.7x slower). Below
+        ``tiny * 2**24`` (about 2e-31 in float32) an entry changes no output or
+        update by a representable amount, and from there it needs more than
+        ``_FLUSH_EVERY`` steps to become subnormal. Done every ``_FLUSH_EVERY``
+        steps, it costs well under one NumPy call per step.
         """
-        for slots in self._slots.values():
-            for array in slots.values():
-                threshold = np.finfo(array.dtype).tiny * 2.0 ** 24
-                np.copyto(array, 0, where=np.abs(array) < threshold)
+        arrays = [array for slots in self._slots.values() for array in slots.values()]
+        for array in arrays + list(params):
+            threshold = np.finfo(array.dtype).tiny * 2.0 ** 24
+            np.copyto(array, 0, where=np.abs(array) < threshold)
 
     def _scratch_for(self, i: int, param: np.ndarray) -> np.ndarray:
         """Return position ``i``'s scratch array, creating its state on first use."""
