@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from numnet.layers.activations import Sigmoid, Softmax, row_max, row_sum, sigmoid
+from numnet.layers.activations import Sigmoid, Softmax, row_indices, row_max, row_sum, sigmoid
 from numnet.layers.masked_softmax import MaskedSoftmax
 from numnet.losses.base import Loss, _as_numeric, reduce_mean, weights_column
 from numnet.registry import LOSSES
@@ -85,7 +85,7 @@ class CategoricalCrossEntropy(Loss):
 
     def forward(self, y_pred, y_true, sample_weight=None):
         y_true = np.asarray(y_true)
-        if y_true.ndim == 1 and not np.issubdtype(y_true.dtype, np.integer):
+        if y_true.ndim == 1 and y_true.dtype.kind not in "iu":
             y_true = y_true.astype(np.int64)
         n, k = y_pred.shape
         self._w = weights_column(sample_weight, n, y_pred.dtype)
@@ -99,7 +99,7 @@ class CategoricalCrossEntropy(Loss):
             self._P = np.clip(y_pred, eps, 1.0)
             log_p = np.log(self._P)
         if sparse:
-            per_sample = -log_p[np.arange(n), y_true]
+            per_sample = -log_p[row_indices(n), y_true]
         else:
             per_sample = -row_sum(self._T * log_p)
         return reduce_mean(per_sample, self._w)
@@ -132,7 +132,7 @@ class CategoricalCrossEntropy(Loss):
         if self.from_logits:
             G = self._P.copy()  # fused softmax + cross-entropy: (p - t) / n
             if self._labels is not None:
-                G[np.arange(n), self._labels] -= 1.0
+                G[row_indices(n), self._labels] -= 1.0
             else:
                 G -= self._T
         else:

@@ -107,6 +107,9 @@ class Optimizer:
     state bookkeeping, the learning-rate schedule and the step counter.
     """
 
+    _checked_ids = (None, None)  # ids of the two lists step() last validated
+
+
     slot_names: tuple[str, ...] = ()
 
     #: Contiguous arrays with more entries than this are updated block by
@@ -154,7 +157,10 @@ class Optimizer:
             ``dL/dparams[i]``, same shapes as ``params``. Clipping, when set,
             modifies these arrays in place.
         """
-        _check_step_args(params, grads)
+        # A training loop passes the same two lists every step: check them once, not per batch.
+        if (id(params), id(grads)) != self._checked_ids:
+            _check_step_args(params, grads)
+            self._checked_ids = (id(params), id(grads))
         if self.clipvalue is not None:
             clip_by_value(grads, self.clipvalue)
         if self.clipnorm is not None:
