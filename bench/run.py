@@ -47,24 +47,38 @@ PREDICT_CALLS = 1000
 def time_worker(workload, system, quick, repeats, latency):
     """Warm-up, then ``repeats`` timed fits; the median is taken by the parent.
 
-    With ``latency``, also times single-row predictions of the last trained model.
+    Each fit is paired with a run of the GEMM floor just before it, in the same
+    process: the machine's speed drifts from minute to minute, and a ratio of
+    neighbours is steadier than one of runs minutes apart. With ``latency``,
+    also times single-row predictions of the last trained model.
     """
     epochs, _ = workload.settings(quick)
     X_raw, y_raw = workload.data(quick)
     X, y = system.prepare(X_raw, y_raw)
+    floor = SYSTEMS["floor"] if system.key != "floor" else None
     system.fit(workload, X, y, epochs, SEED)  # warm-up: loads code, spins up BLAS threads
-    times, model = [], None
+    if floor:
+        floor.fit(workload, X_raw, y_raw, epochs, SEED)
+    times, floor_times, model = [], [], None
     for r in range(repeats):
+        if floor:
+            floor_times.append(_timed(floor.fit, workload, X_raw, y_raw, epochs, SEED + r)[0])
         del model
         gc.collect()
-        start = time.perf_counter()
-        model = system.fit(workload, X, y, epochs, SEED + r)
-        times.append(time.perf_counter() - start)
-    result = {"times": times, "accuracy": system.accuracy(model, X, y), "epochs": epochs,
+        elapsed, model = _timed(system.fit, workload, X, y, epochs, SEED + r)
+        times.append(elapsed)
+    result = {"times": times, "floor_times": floor_times or times,
+              "accuracy": system.accuracy(model, X, y), "epochs": epochs,
               "n_samples": len(X), "blas": _threadpool_info(), "torch_threads": _torch_threads()}
     if latency:
         result["predict"] = predict_latency(system.predictor(model, np.ascontiguousarray(X_raw[:1])))
     return result
+
+
+def _timed(function, *args):
+    start = time.perf_counter()
+    out = function(*args)
+    return time.perf_counter() - start, out
 
 
 def predict_latency(predict):
