@@ -49,6 +49,12 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
         # only finiteness is left to check.
         check_finite(X, name)
         return X
+    if (type(X) is np.ndarray and X.dtype.kind in "fiu" and X.ndim == ndim == 2 and X.shape[0]
+            and (n_features is None or X.shape[1] == n_features)):
+        # Numeric arrays of another dtype (float64 from pandas or scikit-learn): convert once.
+        X = np.ascontiguousarray(X, dtype=dtype)
+        check_finite(X, name)
+        return X
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a string")
     try:
