@@ -653,3 +653,14 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_weights_and_history(caps
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert "Interrupted" in capsys.readouterr().out
     assert signal.getsignal(signal.SIGINT) is handler_before  # fit restored the handler
+
+
+def test_validation_split_that_hides_whole_classes_from_training_warns():
+    from numnet.model.training import ValidationSplitWarning
+
+    from numnet import spiral_data
+
+    X, y = spiral_data(20, 3, random_state=0)  # laid out class after class
+    model = Sequential([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], random_state=0).compile()
+    with pytest.warns(ValidationSplitWarning, match=r"classes \[2\] that the training part never sees"):
+        model.fit(X, y, epochs=1, validation_split=0.34, verbose=0)

@@ -115,6 +115,7 @@ class Trainer:
         cut = len(data[0]) - n_val
         train = tuple(None if a is None else a[:cut] for a in data)
         val = tuple(None if a is None else a[cut:] for a in data)
+        _warn_if_split_unseen_classes(train[1], val[1])
         return train, val
 
     def _run(self, X, y, weights, mask, validation, epochs, batch_size, shuffle, rng, chain):
@@ -316,6 +317,33 @@ class _Batches:
             m = len(index)
             yield tuple(None if a is None else np.take(a, index, axis=0, out=buf[:m])
                         for a, buf in zip(arrays, self._buffers))
+
+
+class ValidationSplitWarning(UserWarning):
+    """``validation_split`` held out classes that the training part never sees."""
+
+
+def _warn_if_split_unseen_classes(y_train, y_val):
+    """Warn when data sorted by class puts whole classes into the validation part.
+
+    ``validation_split`` takes the last rows, unshuffled (as Keras does); data
+    laid out class after class (``spiral_data``, many CSVs) then trains on
+    some classes and validates on others.
+    """
+    if y_train.ndim == 1 and y_train.dtype.kind in "iu":
+        train_classes, val_classes = np.unique(y_train), np.unique(y_val)
+    elif y_train.ndim == 2 and y_train.shape[1] > 1:
+        train_classes = np.flatnonzero(y_train.max(axis=0) > 0)
+        val_classes = np.flatnonzero(y_val.max(axis=0) > 0)
+    else:
+        return
+    unseen = np.setdiff1d(val_classes, train_classes)
+    if unseen.size:
+        warnings.warn(
+            f"validation_split holds out the last rows unshuffled, and they contain classes "
+            f"{unseen.tolist()} that the training part never sees; shuffle X and y first or use "
+            "numnet.train_test_split(..., stratify=y) and pass validation_data",
+            ValidationSplitWarning, stacklevel=4)
 
 
 def _apply_class_weight(weights, class_weight, y):
