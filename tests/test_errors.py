@@ -257,7 +257,7 @@ def test_random_state_must_be_an_int_or_generator():
 
 
 def test_class_weight_for_a_class_not_in_y_is_rejected():
-    with pytest.raises(ValueError, match=r"class_weight has classes \[7\] that are not in y"):
+    with pytest.raises(ValueError, match=r"class_weight has classes \[7\] outside the model's classes 0\.\.1"):
         fit(class_weight={0: 1.0, 7: 2.0})
 
 

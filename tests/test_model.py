@@ -334,8 +334,9 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     stopper = EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
     history = model.fit(X, Y, epochs=50, validation_data=(X, 1 - Y), verbose=0,
                         callbacks=[stopper, record], random_state=0)
-    assert history.best_epoch == 0 and history.stopped_epoch == 3
-    assert len(history.epoch) == 4
+    # As in Keras: stop once `patience` epochs in a row brought no improvement.
+    assert history.best_epoch == 0 and history.stopped_epoch == 2
+    assert len(history.epoch) == 3
     assert weights_equal(model.get_weights(), snapshots[0])
     assert not weights_equal(model.get_weights(), snapshots[-1])
 
@@ -346,7 +347,7 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
     record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
     model.fit(X, Y, epochs=50, validation_data=(X, 1 - Y), verbose=0,
               callbacks=[EarlyStopping(patience=1), record], random_state=0)
-    assert len(snapshots) == 3
+    assert len(snapshots) == 2
     assert weights_equal(model.get_weights(), snapshots[-1])
 
 
@@ -664,3 +665,33 @@ def test_validation_split_that_hides_whole_classes_from_training_warns():
     model = Sequential([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], random_state=0).compile()
     with pytest.warns(ValidationSplitWarning, match=r"classes \[2\] that the training part never sees"):
         model.fit(X, y, epochs=1, validation_split=0.34, verbose=0)
+
+
+def test_class_weight_works_for_a_single_sigmoid_output():
+    from numnet import Sigmoid
+
+    rng = np.random.default_rng(0)
+    Xb = rng.normal(size=(200, 3))
+    yb = (Xb[:, 0] > 1.0).astype(int)  # about 16 % positives
+    def positives(class_weight):
+        model = Sequential([Dense(3, 1), Sigmoid()], random_state=0).compile("binary_crossentropy", Adam(0.05))
+        model.fit(Xb, yb, epochs=30, verbose=0, class_weight=class_weight, random_state=0)
+        return int(model.predict_classes(Xb).sum())
+    assert positives({0: 1.0, 1: 10.0}) > positives(None)
+    assert positives("balanced") > positives(None)
+
+
+def test_class_weight_shapes_training_only_so_validation_matches_evaluate():
+    model = classifier()
+    history = model.fit(X[:30], Y[:30], epochs=2, verbose=0, validation_split=0.25,
+                        class_weight={0: 1.0, 1: 5.0}, random_state=0, shuffle=False)
+    assert np.isclose(history.history["val_loss"][-1], model.evaluate(X[22:30], Y[22:30])["loss"])
+
+
+def test_predict_and_evaluate_reject_a_non_positive_batch_size():
+    model = classifier()
+    model.fit(X, Y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="batch_size must be > 0"):
+        model.predict(X, batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be > 0"):
+        model.evaluate(X, Y, batch_size=-1)

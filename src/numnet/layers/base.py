@@ -68,6 +68,11 @@ class Layer:
 
     def _ensure_built(self, X: np.ndarray) -> None:
         if not self.built:
+            if np.ndim(X) != 2:
+                raise ValueError(
+                    f"{type(self).__name__} expects X of shape (n_samples, n_features), got shape "
+                    f"{np.shape(X)}; use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for "
+                    "one sample")
             self.build(X.shape[1:], X.dtype if np.issubdtype(X.dtype, np.floating) else None)
 
     # -- computation --------------------------------------------------------

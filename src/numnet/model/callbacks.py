@@ -110,7 +110,7 @@ class EarlyStopping(_Monitor):
                 self.best_weights = self.model.get_weights()
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:  # as in Keras: stop after `patience` epochs without progress
                 self.stopped_epoch = epoch
                 self.model.stop_training = True
         self.model.history.best_epoch = self.best_epoch

@@ -60,6 +60,7 @@ class Accuracy(Metric):
     """
 
     name = "accuracy"
+    multilabel = None  # None: inferred from the targets; a model's fit sets True/False
 
     def update(self, y_true, y_pred, sample_weight=None):
         n = y_pred.shape[0]
@@ -68,8 +69,10 @@ class Accuracy(Metric):
             self._total += int(np.count_nonzero(y_pred.argmax(axis=1) == y_true))
             self._count += n
             return
-        multilabel = y_pred.ndim == 2 and y_pred.shape[1] > 1 and y_true.ndim == 2 and \
-            y_true.shape == y_pred.shape and not _is_one_hot_rows(y_true)
+        multilabel = self.multilabel
+        if multilabel is None:
+            multilabel = y_pred.ndim == 2 and y_pred.shape[1] > 1 and y_true.ndim == 2 and \
+                y_true.shape == y_pred.shape and not _is_one_hot_rows(y_true)
         if multilabel:
             hits = np.all((y_pred > 0.5) == (y_true > 0.5), axis=1)
         else:

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from numnet._validation import check_array, check_random_state
+from numnet._validation import check_array, check_positive_int, check_random_state
 from numnet.layers.base import Layer
 from numnet.losses.base import Loss
 from numnet.model.metrics import get_metric, predicted_labels
@@ -255,6 +255,8 @@ class Sequential:
         """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs)."""
         X = self.check_input(X)
         mask = self._check_mask(mask, len(X))
+        if batch_size is not None:
+            batch_size = check_positive_int(batch_size, "batch_size")
         if batch_size is None or batch_size >= len(X):
             return self._predict_batch(X, mask)
         parts = [self._predict_batch(X[i:i + batch_size], None if mask is None else mask[i:i + batch_size])
@@ -324,6 +326,8 @@ class Sequential:
             Hold out this fraction (the last rows, before shuffling) for validation.
         sample_weight : array-like of shape (n_samples,), optional
         class_weight : dict of label to weight, or "balanced", optional
+            Multiplies the training samples' weights (never the validation data's). Training
+            metrics are weighted like the loss.
         callbacks : list of Callback, optional
         verbose : {0, 1, 2, "auto"}
             0 silent, 1 a progress bar per epoch, 2 one line per epoch, "auto" = 1 on a terminal.

@@ -69,9 +69,12 @@ class Trainer:
         epochs = check_positive_int(epochs, "epochs", allow_zero=True)
         batch_size = check_positive_int(batch_size, "batch_size")
         X, y_all, weights, mask = self._prepare(X, y, sample_weight, mask)
-        weights = _apply_class_weight(weights, class_weight, y_all)
         (X, y_all, weights, mask), validation = self._split_validation(
             (X, y_all, weights, mask), validation_data, validation_split)
+        # Class weights shape the training loss only; validation numbers stay comparable
+        # with evaluate() (as in Keras).
+        weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs)
+        _configure_metrics(model)
         warn_about_feature_scales(X)
         rng = check_random_state(random_state)
         for layer in model.layers:
@@ -191,7 +194,8 @@ class Trainer:
 
     def _evaluate_prepared(self, X, y, weights, mask, batch_size=None):
         model = self.model
-        batch_size = batch_size or 4096
+        batch_size = 4096 if batch_size is None else check_positive_int(batch_size, "batch_size")
+        _configure_metrics(model)
         step = _BatchStep(model)  # the same (fused) loss as training, so the numbers agree
         metrics = [_fresh(metric) for metric in model.metrics]
         total = 0.0
@@ -346,23 +350,56 @@ def _warn_if_split_unseen_classes(y_train, y_val):
             ValidationSplitWarning, stacklevel=4)
 
 
-def _apply_class_weight(weights, class_weight, y):
+def _apply_class_weight(weights, class_weight, y, n_outputs):
+    """Multiply the per-sample weights by each sample's class weight.
+
+    ``class_weight`` is a dict ``{label: weight}`` (labels 0..n_classes-1;
+    missing labels weigh 1) or ``"balanced"`` (``n_samples / (n_classes * count)``).
+    """
     if class_weight is None:
         return weights
-    labels = y if y.ndim == 1 else np.argmax(y, axis=1)
-    classes = np.unique(labels)
-    if class_weight == "balanced":
-        counts = np.bincount(labels)
-        table = {c: len(labels) / (len(classes) * counts[c]) for c in classes}
+    labels = _class_labels(y)
+    n_classes = max(n_outputs, 2)
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        counts = np.bincount(labels, minlength=n_classes)
+        present = counts > 0
+        table = np.ones(n_classes)
+        table[present] = len(labels) / (present.sum() * counts[present])
     elif isinstance(class_weight, dict):
-        table = class_weight
-        unknown = set(table) - set(range(int(labels.max()) + 1 if labels.size else 0)) - set(classes.tolist())
+        unknown = sorted(key for key in class_weight if not (isinstance(key, (int, np.integer))
+                                                              and 0 <= key < n_classes))
         if unknown:
-            raise ValueError(f"class_weight has classes {sorted(unknown)} that are not in y")
+            raise ValueError(f"class_weight has classes {unknown} outside the model's classes "
+                             f"0..{n_classes - 1}; key it by integer label")
+        table = np.ones(n_classes)
+        for key, value in class_weight.items():
+            table[int(key)] = float(value)
     else:
         raise TypeError("class_weight must be a dict {label: weight} or 'balanced'")
-    per_sample = np.array([table.get(int(c), 1.0) for c in range(int(labels.max()) + 1)])[labels]
+    per_sample = table[labels]
     return per_sample if weights is None else weights * per_sample
+
+
+def _class_labels(y):
+    """Integer labels from targets: labels as given, argmax of one-hot rows, a 0/1 column."""
+    if y.ndim == 1:
+        return y.astype(np.int64)
+    if y.shape[1] == 1:
+        return (y[:, 0] > 0.5).astype(np.int64)
+    return np.argmax(y, axis=1)
+
+
+def _configure_metrics(model):
+    """Tell accuracy whether the outputs are multi-label (sigmoid + BCE over several outputs).
+
+    Deciding once per fit keeps the metric's meaning from changing batch by batch.
+    """
+    from numnet.losses.crossentropy import BinaryCrossEntropy
+
+    multilabel = isinstance(model.loss, BinaryCrossEntropy) and (model.n_outputs or 1) > 1
+    for metric in model.metrics:
+        if hasattr(metric, "multilabel"):
+            metric.multilabel = multilabel
 
 
 def _call(chain, hook, *args):
