@@ -111,7 +111,10 @@ def test_evaluate_classification(work, classifier):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     accuracy = float(out.split("accuracy:")[1].split()[0])
-    predictions = pd.read_csv(work / "pred.csv")["prediction"]
+    # Its own predictions (tests may run in other processes, in any order).
+    predicted = numnet_cli("predict", "cls.numnet", "new.csv", "--out", "pred_eval.csv", cwd=work)
+    assert predicted.returncode == 0, predicted.stderr
+    predictions = pd.read_csv(work / "pred_eval.csv")["prediction"]
     truth = pd.read_csv(work / "new.csv")["label"]
     assert accuracy == pytest.approx((predictions == truth).mean(), abs=1e-4)
     assert "macro_f1:" in out and "confusion matrix" in out
@@ -190,7 +193,8 @@ def test_missing_values_are_listed_unless_imputed(work):
                         "--epochs", 2, "--impute", "median", "--quiet", cwd=work)
     assert result.returncode == 0, result.stderr
     prep = numnet.load(work / "h.numnet").preprocessing
-    assert set(prep["impute"]["numeric"]) == {"x1"} and prep["impute"]["strategy"] == "median"
+    # every column's statistic is stored: new data may have gaps where training had none
+    assert set(prep["impute"]["numeric"]) == {"x1", "x2"} and prep["impute"]["strategy"] == "median"
     assert prep["impute"]["categorical"]["city"] in {"oslo", "paris", "rome"}
     # predict fills the same holes with the stored values
     result = numnet_cli("predict", "h.numnet", "holes.csv", cwd=work)
@@ -314,3 +318,36 @@ def test_auto_task_detection():
     assert resolve_task(np.linspace(0, 1, 50), "y", "classification")[0] == "classification"
     with pytest.raises(ValueError, match="holds text"):
         resolve_task(text, "y", "regression")
+
+
+def test_imputed_model_fills_gaps_in_columns_that_had_none_in_training(tmp_path):
+    data = make_data(200).drop(columns="label")
+    data.loc[3, "x1"] = np.nan  # only x1 has a gap in training
+    data.to_csv(tmp_path / "train.csv", index=False)
+    assert numnet_cli("train", "train.csv", "--target", "price", "--impute", "mean", "--epochs", 30,
+                      "--out", "m.numnet", cwd=tmp_path).returncode == 0
+    new = make_data(2, seed=3).drop(columns=["label", "price"])
+    filled = new.copy()
+    new.loc[0, "x2"] = np.nan  # a gap where training had none
+    filled.loc[0, "x2"] = data["x2"][:160].mean()  # about the training mean (80 % split)
+    new.to_csv(tmp_path / "gap.csv", index=False)
+    filled.to_csv(tmp_path / "filled.csv", index=False)
+    gap = numnet_cli("predict", "m.numnet", "gap.csv", cwd=tmp_path)
+    ref = numnet_cli("predict", "m.numnet", "filled.csv", cwd=tmp_path)
+    assert gap.returncode == 0, gap.stderr
+    got = float(gap.stdout.split()[1])
+    expected = float(ref.stdout.split()[1])
+    assert abs(got - expected) < 0.5  # filled with a training statistic, not a raw 0
+
+
+def test_missing_values_at_predict_suggest_retraining_with_impute(work, classifier):
+    new = make_data(5, seed=4).drop(columns=["label", "price"])
+    new.loc[1, "x1"] = np.nan
+    new.to_csv(work / "holes_new.csv", index=False)
+    result = numnet_cli("predict", "cls.numnet", "holes_new.csv", cwd=work)
+    expect_error(result, 1, "retrain with `numnet train ... --impute")
+
+
+def test_evaluate_rejects_a_feature_column_as_the_target(work, classifier):
+    result = numnet_cli("evaluate", "cls.numnet", "cls.csv", "--target", "city", cwd=work)
+    expect_error(result, 1, "is one of the model's input features, not a target")

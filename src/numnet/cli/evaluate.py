@@ -34,6 +34,9 @@ def run(args) -> int:
     model = load_cli_model(args.model)
     prep = model.preprocessing
     target = args.target or prep["target"]
+    if target in prep["feature_columns"]:
+        raise ValueError(f"column {target!r} is one of the model's input features, not a target; "
+                         f"the model was trained to predict {prep['target']!r}")
     data = read_csv(args.data, target=target, features=prep["feature_columns"],
                     kinds=_kinds(prep), target_kind=_target_kind(prep))
     if target in data.missing:

@@ -35,6 +35,12 @@ def main(argv=None) -> int:
             raise
         print(f"numnet {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug of ours: still one line, and how to see more
+        if args.debug:
+            raise
+        print(f"numnet {args.command}: unexpected error ({type(exc).__name__}: {exc}); "
+              "rerun with --debug for the traceback", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

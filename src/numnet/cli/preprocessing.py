@@ -87,8 +87,10 @@ def _check_missing(data, impute, with_target: bool) -> None:
                          f"imputed: {data.missing_message([data.target_name])}; drop those rows")
     message = data.missing_message([c for c in data.missing if c != data.target_name])
     if message and not impute:
-        raise ValueError(f"{data.path} has missing values in {message}. Fill them in, or pass "
-                         "--impute mean|median|most_frequent")
+        fix = ("Fill them in, or pass --impute mean|median|most_frequent" if with_target else
+               "Fill them in, or retrain with `numnet train ... --impute mean|median|most_frequent` "
+               "so that the model file carries the values to fill them with")
+        raise ValueError(f"{data.path} has missing values in {message}. {fix}")
 
 
 def _levels(values: np.ndarray) -> list:
@@ -135,20 +137,23 @@ def _impute(X, data, levels, strategy, n_train, position) -> dict | None:
     if not strategy:
         return None
     used = {"strategy": strategy, "numeric": {}, "categorical": {}}
+    # Every column gets its statistic stored, not only those with gaps in training:
+    # new data may have gaps anywhere, and predict fills them from the same numbers.
     for j, name in enumerate(data.numeric):
+        column = X[:, j]
+        observed = column[:n_train][~np.isnan(column[:n_train])]
+        value = _statistic(observed, strategy) if observed.size else 0.0
         if name in data.missing:
-            column = X[:, j]
-            observed = column[:n_train][~np.isnan(column[:n_train])]
-            value = _statistic(observed, strategy) if observed.size else 0.0
             column[np.isnan(column)] = value
-            used["numeric"][name] = value
+        used["numeric"][name] = value
     offset = len(data.numeric)
     for name, column_levels in levels.items():
-        if name in data.missing and column_levels:
+        if column_levels:
             codes = category_codes(data.categorical[name], column_levels)
             train_codes = codes[(position < n_train) & (codes >= 0)]
             level = int(np.argmax(np.bincount(train_codes, minlength=len(column_levels))))
-            X[position[codes < 0], offset + level] = 1.0
+            if name in data.missing:
+                X[position[codes < 0], offset + level] = 1.0
             used["categorical"][name] = column_levels[level]
         offset += len(column_levels)
     return used
@@ -231,9 +236,10 @@ def prepare_inputs(data, prep: dict, notes: list) -> np.ndarray:
 
 def _fill_stored(X, data, prep) -> None:
     impute = prep["impute"]
+    means = prep["numeric_mean"]
     for j, name in enumerate(data.numeric):
         column = X[:, j]
-        column[np.isnan(column)] = impute["numeric"].get(name, 0.0)
+        column[np.isnan(column)] = impute["numeric"].get(name, means[j])
     offset = len(data.numeric)
     for name, column_levels in prep["categorical"].items():
         level = impute["categorical"].get(name)

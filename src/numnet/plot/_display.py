@@ -40,7 +40,15 @@ def labels_of(y) -> np.ndarray:
         y = y.reshape(-1)
     if y.ndim != 1:
         raise ValueError(f"y must be labels of shape (n_samples,) or one-hot rows, got shape {y.shape}")
-    return np.rint(y).astype(np.int64)
+    if y.dtype.kind not in "iubf":
+        raise TypeError(f"y must hold integer class labels 0..n_classes-1, got dtype {y.dtype}; "
+                        "encode string labels first (e.g. with np.unique(y, return_inverse=True))")
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise ValueError("y must hold whole-number class labels, got fractional values")
+    labels = y.astype(np.int64)
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"class labels must be >= 0, got {int(labels.min())}; labels are 0..n_classes-1")
+    return labels
 
 
 def class_probabilities(outputs: np.ndarray) -> np.ndarray:
