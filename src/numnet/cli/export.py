@@ -12,7 +12,8 @@ def add_parser(commands):
         description="Write a model file as an ONNX model with a dynamic batch dimension. The "
                     "ONNX graph takes the encoded inputs (standardised numeric columns, then "
                     "one-hot columns); the preprocessing is stored in the ONNX file's metadata "
-                    "under 'numnet_preprocessing'.",
+                    "under 'numnet_preprocessing'. For regression the output is the standardised "
+                    "target: multiply by its 'target_std' and add its 'target_mean'.",
         example="numnet export iris.numnet --onnx iris.onnx")
     parser.add_argument("model", metavar="MODEL.numnet")
     parser.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
@@ -40,4 +41,9 @@ def run(args) -> int:
     if columns:
         note("the ONNX model takes the encoded columns in this order: " + ", ".join(columns)
              + "; numeric ones standardised as stored in the metadata 'numnet_preprocessing'")
+    prep = model.preprocessing or {}
+    if prep.get("task") == "regression" and "target_mean" in prep:
+        note(f"the ONNX output is the standardised target: multiply it by target_std "
+             f"({prep['target_std']}) and add target_mean ({prep['target_mean']}) to get "
+             f"{prep.get('target', 'the target')!r} in its units")
     return 0
