@@ -173,3 +173,17 @@ def test_an_unbuilt_model_and_bad_opsets_are_refused():
     for opset in (12, 10_000, "17", 17.0):
         with pytest.raises(ValueError, match="opset must be an int from 13"):
             to_onnx(model, opset=opset)
+
+
+def test_export_of_a_fitted_estimator_says_to_pass_its_network(tmp_path):
+    import warnings
+
+    from numnet.sklearn import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3).fit(X, y)
+    with pytest.raises(TypeError, match=r"pass its network: numnet\.onnx\.export\(estimator\.network_"):
+        export(clf, tmp_path / "clf.onnx")

@@ -93,6 +93,11 @@ def _check_opset(opset) -> int:
 
 
 def _check_model(model) -> tuple[int, np.dtype]:
+    if hasattr(model, "network_") and not hasattr(model, "layers"):
+        raise TypeError(f"export takes a numnet Sequential; for a fitted {type(model).__name__} "
+                        "pass its network: numnet.onnx.export(estimator.network_, path)")
+    if not hasattr(model, "layers"):
+        raise TypeError(f"export takes a numnet Sequential model, got {type(model).__name__}")
     if getattr(model, "n_features", None) is None:
         raise ValueError("the model is not built, so its input width is unknown; fit it or call "
                          "model.build(n_features) before exporting")
