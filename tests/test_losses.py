@@ -318,3 +318,10 @@ def test_an_output_activation_with_a_from_logits_loss_warns_that_it_is_applied_t
     model.compile(loss=loss, optimizer="sgd")
     with pytest.warns(UserWarning, match=r"applied twice.*from_logits=True|from_logits=True.*applied twice"):
         model.fit(RNG.normal(size=(N, 3)), LABELS % 2, epochs=1, verbose=0)
+
+
+def test_cross_entropy_called_directly_rejects_labels_outside_the_classes():
+    loss = CategoricalCrossEntropy(from_logits=True)
+    for bad in ([0, -1], [0, 3]):
+        with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
+            loss.forward(np.zeros((2, 3)), np.array(bad))

@@ -90,6 +90,8 @@ class CategoricalCrossEntropy(Loss):
         n, k = y_pred.shape
         self._w = weights_column(sample_weight, n, y_pred.dtype)
         sparse = y_true.ndim == 1 and not self.label_smoothing
+        if y_true.ndim == 1 and (y_true.min() < 0 or y_true.max() >= k):
+            _check_labels(y_true, k)  # raises, naming the bad labels (a negative one would wrap)
         self._labels = y_true if sparse else None
         self._T = None if sparse else self._targets(y_true, k, y_pred.dtype)
         if self.from_logits:

@@ -129,6 +129,10 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         """Dense targets (n_samples, n_classes): 0 on masked classes and on rows that score nothing."""
         n, k = allowed.shape
         if y_true.ndim == 1:
+            if y_true.size and (y_true.min() < 0 or y_true.max() >= k):
+                from numnet.losses.crossentropy import _check_labels
+
+                _check_labels(y_true, k)  # raises, naming the labels (a negative one would wrap)
             T = np.zeros((n, k), dtype=dtype)
             T[np.arange(n), y_true] = 1.0
         else:
