@@ -139,13 +139,13 @@ def test_export_writes_an_onnx_model_that_matches(work, classifier):
     assert result.returncode == 0, result.stderr
     assert "x1, x2, city=oslo, city=paris, city=rome" in result.stderr
     from numnet.cli.data import read_csv
-    from numnet.cli.evaluate import _kinds
+    from numnet.cli.common import column_kinds
     from numnet.cli.preprocessing import prepare_inputs
 
     model = numnet.load(work / "cls.numnet")
     prep = model.preprocessing
     X = prepare_inputs(read_csv(work / "new.csv", features=prep["feature_columns"],
-                                kinds=_kinds(prep)), prep, [])
+                                kinds=column_kinds(prep)), prep, [])
     session = ort.InferenceSession(str(work / "cls.onnx"), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": X})[0], model.predict(X),
                                rtol=1e-5, atol=1e-6)

@@ -31,3 +31,13 @@ def load_cli_model(path):
         raise ValueError(f"{path} was not made by `numnet train`, so it does not say how CSV "
                          "columns become its inputs; use it from Python with numnet.load()")
     return model
+
+
+# Rows per forward pass when predicting a whole file: bounds memory on large CSVs.
+PREDICT_BATCH = 8192
+
+
+def column_kinds(prep: dict) -> dict:
+    """``{column: "numeric" | "categorical"}`` for the model's input columns, as trained."""
+    numeric = set(prep["numeric"])
+    return {c: "numeric" if c in numeric else "categorical" for c in prep["feature_columns"]}

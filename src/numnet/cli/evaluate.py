@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet.cli.common import add_command, load_cli_model, note
-
-PREDICT_BATCH = 8192
+from numnet.cli.common import PREDICT_BATCH, add_command, column_kinds, load_cli_model, note
 
 
 def add_parser(commands):
@@ -38,7 +36,7 @@ def run(args) -> int:
         raise ValueError(f"column {target!r} is one of the model's input features, not a target; "
                          f"the model was trained to predict {prep['target']!r}")
     data = read_csv(args.data, target=target, features=prep["feature_columns"],
-                    kinds=_kinds(prep), target_kind=_target_kind(prep))
+                    kinds=column_kinds(prep), target_kind=_target_kind(prep))
     if target in data.missing:
         raise ValueError(f"{args.data}: the target column has missing values in "
                          f"{data.missing_message([target])}; drop those rows")
@@ -63,11 +61,6 @@ def run(args) -> int:
     if prep["task"] == "classification":
         print(format_confusion(truth, np.argmax(outputs, axis=1), prep["classes"]))
     return 0
-
-
-def _kinds(prep: dict) -> dict:
-    numeric = set(prep["numeric"])
-    return {c: "numeric" if c in numeric else "categorical" for c in prep["feature_columns"]}
 
 
 def _target_kind(prep: dict):

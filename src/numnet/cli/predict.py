@@ -6,8 +6,7 @@ import sys
 
 import numpy as np
 
-from numnet.cli.common import add_command, load_cli_model, note
-from numnet.cli.evaluate import PREDICT_BATCH, _kinds
+from numnet.cli.common import PREDICT_BATCH, add_command, column_kinds, load_cli_model, note
 
 
 def add_parser(commands):
@@ -38,7 +37,7 @@ def run(args) -> int:
     prep = model.preprocessing
     if args.proba and prep["task"] != "classification":
         raise ValueError("--proba needs a classification model; this one does regression")
-    data = read_csv(args.data, features=prep["feature_columns"], kinds=_kinds(prep))
+    data = read_csv(args.data, features=prep["feature_columns"], kinds=column_kinds(prep))
     notes = []
     if data.ignored:
         notes.append(f"ignoring columns the model does not use: {', '.join(data.ignored)}")

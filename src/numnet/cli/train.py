@@ -6,10 +6,9 @@ import os
 
 import numpy as np
 
-from numnet.cli.common import add_command, note
+from numnet.cli.common import PREDICT_BATCH, add_command, note
 from numnet.registry import ACTIVATIONS, OPTIMIZERS
 
-PREDICT_BATCH = 8192
 
 
 def add_parser(commands):
@@ -202,31 +201,19 @@ def _layer_sizes(text: str) -> list:
     return sizes
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+def _number(convert, valid, expected):
+    """An argparse type: ``convert`` the text, and reject it unless ``valid(value)``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return value
+_positive_int = _number(int, lambda v: v > 0, "a positive whole number")
+_positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number")
+_fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")

@@ -37,10 +37,9 @@ _MEMBER_NAME = re.compile(r"arrays/[0-9]{1,7}\.npy")
 _MAX_NPY_HEADER = 65536 + 12  # a version 1.0 header's length field is 2 bytes
 _PICKLE_START = b"\x80"
 # The exceptions zipfile, zlib and struct raise on damaged archives; each becomes
-# one ModelFileError that says the file is damaged. (zipfile raises the built-in
-# "not implemented" error for a header that names an unknown compression method.)
-_UNSUPPORTED_COMPRESSION = NotImplementedError
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, _UNSUPPORTED_COMPRESSION,
+# one ModelFileError that says the file is damaged. (zipfile raises NotImplementedError
+# for a header that names an unknown compression method.)
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
             RuntimeError, struct.error, OverflowError, LookupError)
 
 
