@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from floor import GemmFloor
+from hand_loop import HandLoop
 
 
 class NumnetSequential:
@@ -192,6 +193,7 @@ class TorchMLP:
 SYSTEMS = {
     system.key: system for system in (
         GemmFloor(),
+        HandLoop(),  # the same network in a hand-written NumPy loop: numnet's lower bound
         NumnetSequential(),
         NumnetSklearn(),
         SklearnMLP(np.float64),

@@ -1,0 +1,340 @@
+"""A hand-written NumPy training loop: the benchmark's lower bound for plain NumPy.
+
+The benchmark's network (Dense + ReLU hidden layers, softmax + cross-entropy
+on the logits, Adam) written as one tight loop, with none of a library's
+generality: no layer objects, no callbacks, no validation per batch. What
+numnet's ``Sequential.fit`` spends above this loop is the price of being a
+library; what this loop spends above the GEMM floor is the price of NumPy.
+
+It does numnet's arithmetic (float32, batch-first ``X (n, d) @ W (d, h)``,
+Glorot-uniform weights and zero biases, the fused gradient ``(P - T) / n``,
+Adam with numnet's defaults ``beta_1=0.9, beta_2=0.999, epsilon=1e-7`` and
+bias corrections folded into the step size, the exponent floor of the fused
+loss and the flush of tiny values every 16 steps), with these tricks:
+
+- all parameters in one flat buffer and all gradients in another; the
+  per-layer ``W`` and ``b`` are views, so Adam is a dozen calls over one array;
+- every activation, delta and scratch array is preallocated per batch size
+  and written with ``out=``: a training step allocates (almost) nothing;
+- batches are gathered through a shuffled index with ``np.take(..., out=)``;
+  the labels are gathered as one-hot rows, so ``P - T`` is one subtraction;
+- bias gradients are ``ones @ dZ`` (one BLAS call) and the first layer skips
+  ``dL/dX``, which nothing uses.
+
+Nothing here imports numnet: this loop is the peer, not the subject.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+FLUSH_EVERY = 16  # numnet's Optimizer flushes tiny state this often (see _flush_tiny)
+
+
+def check_sizes(sizes) -> tuple[int, ...]:
+    """Return ``sizes`` as a tuple of at least two positive ints, or raise ValueError."""
+    sizes = tuple(sizes)
+    if len(sizes) < 2 or not all(isinstance(s, numbers.Integral) and s > 0 for s in sizes):
+        raise ValueError(f"sizes must be at least two positive ints (input width, ..., n_classes), "
+                         f"got {sizes!r}; pass e.g. (2, 64, 64, 3)")
+    return tuple(int(s) for s in sizes)
+
+
+def glorot_weights(sizes, rng, dtype=np.float32) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(W, b)`` per layer: ``W`` (n_in, n_out) uniform in ``±sqrt(6 / (n_in + n_out))``, ``b`` 0."""
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        limit = math.sqrt(6.0 / (n_in + n_out))
+        layers.append((rng.uniform(-limit, limit, size=(n_in, n_out)).astype(dtype),
+                       np.zeros(n_out, dtype)))
+    return layers
+
+
+class _Flat:
+    """One flat buffer holding every layer's ``W`` then ``b``; ``W[i]``, ``b[i]`` are views.
+
+    The order (weights, then biases, layer by layer) is numnet's, so the two
+    flat buffers line up entry for entry.
+    """
+
+    def __init__(self, sizes, dtype):
+        shapes = [((n_in, n_out), (n_out,)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        total = sum(n_in * n_out + n_out for (n_in, n_out), _ in shapes)
+        self.values = np.zeros(total, dtype)
+        self.W, self.b, offset = [], [], 0
+        for (n_in, n_out), _ in shapes:
+            self.W.append(self.values[offset:offset + n_in * n_out].reshape(n_in, n_out))
+            offset += n_in * n_out
+            self.b.append(self.values[offset:offset + n_out])
+            offset += n_out
+
+
+class _Buffers:
+    """Every array one step on ``m`` rows writes, made once per batch size.
+
+    ``A[i]`` is the input of layer ``i`` (``A[0]`` the gathered batch, later
+    ones the ReLU outputs, written in place over the pre-activations), ``D[i]``
+    is ``dL/dZ`` of layer ``i``; the last ``D`` holds the logits, then the
+    probabilities, then ``(P - T) / m``. ``mask[i]`` is ``A[i] > 0`` as floats.
+    """
+
+    def __init__(self, sizes, m, dtype):
+        self.m = m
+        self.A = [np.empty((m, width), dtype) for width in sizes[:-1]]
+        self.D = [np.empty((m, width), dtype) for width in sizes[1:]]
+        self.mask = [None] + [np.empty((m, width), dtype) for width in sizes[1:-1]]
+        k = sizes[-1]
+        self.T = np.empty((m, k), dtype)          # gathered one-hot targets
+        self.E = np.empty((m, k), dtype)          # exp of the shifted logits, then P
+        self.row_max = np.empty((m, 1), dtype)
+        self.row_sum = np.empty(m, dtype)
+        self.log_sum = np.empty(m, dtype)
+        self.argmax = np.empty(m, np.intp)
+        self.row_start = np.arange(m, dtype=np.intp) * k  # flat index of each row's first logit
+        self.ones_m = np.ones(m, dtype)
+        self.ones_k = np.ones(k, dtype)
+
+
+class HandMLP:
+    """A ReLU MLP with softmax cross-entropy, trained by a hand-written Adam loop.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths from the input to the output, e.g. ``(2, 64, 64, 3)``.
+    learning_rate, beta_1, beta_2, epsilon : float
+        Adam's settings; the defaults are numnet's ``Adam()``.
+    random_state : None, int or numpy.random.Generator
+        Seeds the Glorot-uniform initial weights.
+    dtype : numpy dtype, default float32
+    """
+
+    def __init__(self, sizes, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 random_state=None, dtype=np.float32):
+        self.sizes = check_sizes(sizes)
+        self.dtype = np.dtype(dtype)
+        self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
+        self.epsilon = epsilon
+        # numnet's exponent floor: exp(-61) is 3e-27 in float32, far below any probability
+        # that matters and far above the subnormal range.
+        self.exp_floor = 0.7 * float(np.log(np.finfo(self.dtype).tiny))
+        self.params = _Flat(self.sizes, self.dtype)
+        self.grads = _Flat(self.sizes, self.dtype)
+        # Adam's moments and one scratch array, all the size of the flat buffer.
+        self.m, self.v, self.scratch = (np.zeros_like(self.params.values) for _ in range(3))
+        self.tiny = np.empty(self.params.values.size, bool)  # for _flush_tiny
+        self.iterations = 0
+        self.set_weights(glorot_weights(self.sizes, np.random.default_rng(random_state), self.dtype))
+        self._buffers: dict[int, _Buffers] = {}
+
+    def set_weights(self, layers) -> None:
+        """Copy ``[(W, b), ...]`` (shapes ``(n_in, n_out)`` and ``(n_out,)``) into the flat buffer."""
+        layers = list(layers)
+        if len(layers) != len(self.params.W):
+            raise ValueError(f"layers must hold {len(self.params.W)} (W, b) pairs, got {len(layers)}")
+        for i, (W, b) in enumerate(layers):
+            for name, target, value in (("W", self.params.W[i], W), ("b", self.params.b[i], b)):
+                if np.shape(value) != target.shape:
+                    raise ValueError(f"layer {i} {name} must have shape {target.shape}, got "
+                                     f"{np.shape(value)}; W is (n_inputs, n_neurons)")
+                target[...] = value
+
+    # -- one step -----------------------------------------------------------
+    def buffers(self, m: int) -> _Buffers:
+        """The preallocated arrays for a batch of ``m`` rows (made on first use)."""
+        plan = self._buffers.get(m)
+        if plan is None:
+            plan = self._buffers[m] = _Buffers(self.sizes, m, self.dtype)
+        return plan
+
+    def forward(self, buf: _Buffers) -> np.ndarray:
+        """Logits of ``buf.A[0]`` into ``buf.D[-1]`` (m, n_classes); ReLU outputs into ``buf.A``."""
+        W, b, A, D = self.params.W, self.params.b, buf.A, buf.D
+        last = len(W) - 1
+        for i in range(last):
+            Z = A[i + 1]  # the pre-activation, overwritten in place by its ReLU
+            np.matmul(A[i], W[i], out=Z)
+            Z += b[i]
+            np.maximum(Z, 0, out=Z)
+        np.matmul(A[last], W[last], out=D[last])
+        D[last] += b[last]
+        return D[last]
+
+    def softmax_gradient(self, buf: _Buffers) -> float:
+        """Turn the logits in ``buf.D[-1]`` into ``(P - T) / m``; return the mean cross-entropy.
+
+        Notes
+        -----
+        ``P = softmax(Z)`` row by row, from ``E = exp(max(Z - max_k Z, floor))``
+        divided by its row sums ``s``. The loss ``-sum_k T log P`` is
+        ``log s - T . (Z - max Z)`` per row, as each one-hot row sums to 1, and
+        the softmax Jacobian times ``-T / P`` collapses to ``P - T`` for the
+        same reason: the fused gradient never divides by ``P``.
+        """
+        Z, E, m = buf.D[-1], buf.E, buf.m
+        # The row maximum as argmax plus one gather: np.max(axis=1) is slower on short rows.
+        np.argmax(Z, axis=1, out=buf.argmax)
+        buf.argmax += buf.row_start
+        np.take(Z.reshape(-1), buf.argmax, out=buf.row_max.reshape(-1))
+        Z -= buf.row_max
+        # numnet floors the exponent so that no probability is a (slow) subnormal float.
+        np.maximum(Z, self.exp_floor, out=E)
+        np.exp(E, out=E)
+        np.matmul(E, buf.ones_k, out=buf.row_sum)  # row sums as one BLAS call
+        np.log(buf.row_sum, out=buf.log_sum)
+        loss = (float(buf.log_sum.sum()) - float(np.vdot(buf.T, Z))) / m
+        np.divide(E, buf.row_sum[:, None], out=E)
+        np.subtract(E, buf.T, out=Z)
+        Z *= 1.0 / m
+        return loss
+
+    def backward(self, buf: _Buffers) -> None:
+        """Weight and bias gradients into the flat gradient buffer, from ``buf.D[-1]``.
+
+        For ``Z = A @ W + b``: ``dW = A.T @ dZ``, ``db = ones @ dZ`` and
+        ``dA = dZ @ W.T``; through the ReLU, ``dZ = dA * (A > 0)``.
+        """
+        W, dW, db, A, D = self.params.W, self.grads.W, self.grads.b, buf.A, buf.D
+        for i in range(len(W) - 1, -1, -1):
+            np.matmul(A[i].T, D[i], out=dW[i])
+            np.matmul(buf.ones_m, D[i], out=db[i])
+            if i:  # nothing uses dL/dX of the data
+                np.matmul(D[i], W[i].T, out=D[i - 1])
+                mask = buf.mask[i]
+                np.greater(A[i], 0, out=mask)  # 1.0 / 0.0: a float * float product is faster
+                D[i - 1] *= mask
+
+    def adam(self) -> None:
+        """One Adam step over the whole flat buffer, in place, as in numnet's ``Adam``.
+
+        ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2`` and
+        ``p <- p - lr_t m / (sqrt(v) + eps)`` with
+        ``lr_t = lr sqrt(1 - b2**t) / (1 - b1**t)``.
+        """
+        g, m, v, s = self.grads.values, self.m, self.v, self.scratch
+        b1, b2 = self.beta_1, self.beta_2
+        t = self.iterations + 1
+        m *= b1
+        np.multiply(g, 1.0 - b1, out=s)
+        m += s
+        v *= b2
+        np.square(g, out=s)
+        s *= 1.0 - b2
+        v += s
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(m, s, out=s)
+        s *= self.learning_rate * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        self.params.values -= s
+        self.iterations = t
+        if t % FLUSH_EVERY == 0:
+            self._flush_tiny()
+
+    def _flush_tiny(self) -> None:
+        """Set entries below ``tiny * 2**24`` to 0, as numnet does, before they turn subnormal."""
+        threshold = np.finfo(self.dtype).tiny * 2.0 ** 24
+        for array in (self.m, self.v, self.params.values):
+            np.abs(array, out=self.scratch)
+            np.less(self.scratch, threshold, out=self.tiny)
+            np.copyto(array, 0, where=self.tiny)
+
+    # -- training -----------------------------------------------------------
+    def fit(self, X, y, epochs, batch_size, random_state=None) -> list[float]:
+        """Train for ``epochs`` epochs of shuffled mini-batches; return each epoch's mean loss.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, sizes[0])
+            Converted once to the model's dtype.
+        y : ndarray of int, shape (n_samples,)
+            Class labels in ``[0, sizes[-1])``.
+        epochs, batch_size : int
+        random_state : None, int or numpy.random.Generator
+            Seeds the shuffling (a fresh permutation every epoch, as numnet's fit).
+        """
+        X, onehot = self._check_data(X, y)
+        batch_size = min(_check_positive(batch_size, "batch_size"), len(X))
+        rng = np.random.default_rng(random_state)
+        losses = []
+        for _ in range(_check_positive(epochs, "epochs")):
+            losses.append(self._epoch(X, onehot, batch_size, rng.permutation(len(X))))
+        return losses
+
+    def _epoch(self, X, onehot, batch_size, order) -> float:
+        total = 0.0
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            buf = self.buffers(len(index))
+            np.take(X, index, axis=0, out=buf.A[0])
+            np.take(onehot, index, axis=0, out=buf.T)
+            self.forward(buf)
+            total += self.softmax_gradient(buf) * buf.m
+            self.backward(buf)
+            self.adam()
+        return total / len(order)
+
+    def loss_and_gradients(self, X, y) -> float:
+        """Mean cross-entropy on ``(X, y)``; fills :attr:`grads` (no update). For checks."""
+        X, onehot = self._check_data(X, y)
+        buf = self.buffers(len(X))
+        buf.A[0][...], buf.T[...] = X, onehot
+        self.forward(buf)
+        loss = self.softmax_gradient(buf)
+        self.backward(buf)
+        return loss
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Softmax probabilities of shape (n_samples, sizes[-1])."""
+        A = np.asarray(X, self.dtype)
+        for i, (W, b) in enumerate(zip(self.params.W, self.params.b)):
+            A = A @ W + b
+            if i < len(self.params.W) - 1:
+                A = np.maximum(A, 0)
+        E = np.exp(A - A.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+
+    def _check_data(self, X, y):
+        """``X`` as C-contiguous float of shape (n, sizes[0]); ``y`` as one-hot rows (n, k)."""
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0] or len(X) == 0:
+            raise ValueError(f"X must have shape (n_samples, {self.sizes[0]}) with n_samples >= 1, "
+                             f"got {X.shape}; reshape it or build the model for its width")
+        k = self.sizes[-1]
+        if y.shape != (len(X),) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= k:
+            raise ValueError(f"y must be {len(X)} integer labels in [0, {k}), got shape {y.shape} "
+                             f"and dtype {y.dtype}; encode the classes as 0..{k - 1}")
+        onehot = np.zeros((len(X), k), self.dtype)
+        onehot[np.arange(len(X)), y] = 1.0
+        return X, onehot
+
+
+def _check_positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class HandLoop:
+    """The benchmark adapter (see ``systems.py``): ``HandMLP.fit`` on the workload."""
+
+    key, title = "hand", "hand-written NumPy loop (float32)"
+
+    def missing(self):
+        return None
+
+    def prepare(self, X, y):
+        return np.ascontiguousarray(X, dtype=np.float32), y
+
+    def fit(self, workload, X, y, epochs, seed):
+        model = HandMLP(workload.layers, learning_rate=1e-3, random_state=seed)
+        model.fit(X, y, epochs, workload.batch_size, random_state=seed)
+        return model
+
+    def accuracy(self, model, X, y):
+        return float(np.mean(np.argmax(model.predict_proba(X), axis=1) == y))
+
+    def predictor(self, model, x_row):
+        return lambda: model.predict_proba(x_row)
