@@ -7,6 +7,12 @@ Any object following the layer contract (``forward``, ``backward``,
 ``params``, ``grads``) or the loss contract (``forward(y_pred, y_true)``,
 ``backward()``) can be checked, including your own.
 
+An entry passes when ``|analytic - numeric| <= atol + rtol * |numeric|`` (the
+test of ``numpy.testing.assert_allclose`` and ``torch.autograd.gradcheck``).
+An entry whose probe ``x ± eps`` straddles a kink (ReLU at 0, the corner of
+MAE or Huber, a max) has no derivative to compare with: it is reported as a
+non-differentiable point, not as a wrong gradient.
+
 Example
 -------
 >>> import numpy as np
@@ -18,95 +24,296 @@ True
 from __future__ import annotations
 
 import copy
+import dataclasses
+import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from numnet._validation import check_finite, check_positive_int, check_random_state
 
-@dataclass
-class GradcheckReport:
-    """Largest relative error per checked array, and whether all are within ``tolerance``.
+# Default tolerances, for float64 and the default eps = 1e-6 (u = 2.2e-16, unit round-off).
+# A central difference errs by truncation, eps**2 * |f'''| / 6 (about 2e-13 for O(1)
+# derivatives), plus round-off, about u * |f| / eps (about 2e-10 for an objective of
+# magnitude 1); eps = 1e-6 sits near the cube root of u, where the two balance.
+# (measured: at most 2.3e-10 on a 20-layer tanh net). ATOL is 50 times that floor: a
+# gradient entry near or below it (vanishing gradients, an entry that happens to be ~0)
+# cannot be resolved by finite differences, so a relative test alone fails correct
+# networks. RTOL bounds the relative error where gradients are large: 1e5 times the
+# truncation error above, and a wrong factor of 1.01 is 1000 times over it.
+ATOL = 1e-8
+RTOL = 1e-5
+MAX_LISTED = 10  # failing or kinked entries that str(report) lists
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """One probed entry: its analytic and numeric derivative and how far apart they are.
 
     Attributes
     ----------
-    errors : dict of str to float
-        ``"input"`` and each parameter name -> max relative error
-        ``|analytic - numeric| / max(|analytic| + |numeric|, floor)``.
-    tolerance : float
-    passed : bool
+    array : str
+        ``"input"``, ``"y_pred"`` or the parameter's name.
+    index : tuple of int
+        Position of the entry in that array.
+    analytic, numeric : float
+        What ``backward`` returned, and the central difference.
+    abs_error, rel_error : float
+        ``|analytic - numeric|`` and that divided by ``|numeric|`` (inf when numeric is 0).
+    left, right : float
+        One-sided differences ``(f(x) - f(x - eps)) / eps`` and ``(f(x + eps) - f(x)) / eps``;
+        far apart at a kink.
+    at_kink : bool
+        The probe crossed a non-differentiable point, so the entry is not judged.
     """
 
-    errors: dict = field(default_factory=dict)
-    tolerance: float = 1e-6
+    array: str
+    index: tuple
+    analytic: float
+    numeric: float
+    left: float
+    right: float
+    at_kink: bool = False
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        if self.abs_error == 0:
+            return 0.0
+        return self.abs_error / abs(self.numeric) if self.numeric != 0 else math.inf
+
+    def score(self, atol: float, rtol: float) -> float:
+        """``abs_error / (atol + rtol * |numeric|)``: at most 1 passes, NaN scores inf."""
+        bound = atol + rtol * abs(self.numeric)
+        if self.abs_error == 0:
+            return 0.0
+        ratio = self.abs_error / bound if bound > 0 else math.inf
+        return math.inf if math.isnan(ratio) else ratio
+
+    def describe(self, one_sided: bool = False) -> str:
+        """One line: where, both derivatives and the errors (and the one-sided differences)."""
+        where = f"{self.array}[{', '.join(str(i) for i in self.index)}]"
+        text = (f"{where}: analytic {self.analytic:.6e}, numeric {self.numeric:.6e}, "
+                f"abs error {self.abs_error:.2e}, rel error {self.rel_error:.2e}")
+        return text + (f", one-sided {self.left:.3e} / {self.right:.3e}" if one_sided else "")
+
+
+@dataclass
+class ArrayCheck:
+    """Summary for one checked array: how many entries were probed, failed or kinked.
+
+    ``worst`` is the judged entry (not at a kink) with the largest
+    ``abs_error / (atol + rtol * |numeric|)``; None when every probed entry sits at a kink.
+    """
+
+    n_checked: int
+    n_failed: int
+    n_kinks: int
+    worst: EntryCheck | None
+
+
+@dataclass
+class GradcheckReport:
+    """Result of :func:`gradcheck`: a summary per array and every failing entry.
+
+    Attributes
+    ----------
+    arrays : dict of str to ArrayCheck
+        ``"input"`` (``"y_pred"`` for a loss) and each parameter name -> its summary,
+        with the worst entry's index, analytic and numeric value, abs and rel error.
+    failures : list of EntryCheck
+        Every entry with ``|analytic - numeric| > atol + rtol * |numeric|`` (NaN included).
+    kinks : list of EntryCheck
+        Entries whose probe crossed a non-differentiable point; not judged.
+    atol, rtol, eps : float
+        The settings of the check.
+    passed : bool
+        True when no entry failed; ``bool(report)`` is the same.
+    """
+
+    arrays: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+    kinks: list = field(default_factory=list)
+    atol: float = ATOL
+    rtol: float = RTOL
+    eps: float = 1e-6
 
     @property
     def passed(self) -> bool:
-        return all(error <= self.tolerance for error in self.errors.values())
+        return not self.failures
 
     def __bool__(self):
         return self.passed
 
+    def add(self, name: str, entries: list) -> None:
+        """Record the probed ``entries`` of array ``name``."""
+        kinks = [e for e in entries if e.at_kink]
+        judged = [e for e in entries if not e.at_kink]
+        failed = [e for e in judged if e.score(self.atol, self.rtol) > 1]
+        worst = max(judged, key=lambda e: e.score(self.atol, self.rtol), default=None)
+        self.arrays[name] = ArrayCheck(len(entries), len(failed), len(kinks), worst)
+        self.failures.extend(failed)
+        self.kinks.extend(kinks)
+
     def __str__(self):
-        width = max([len(name) for name in self.errors] + [9])
-        lines = [f"{'array':<{width}}  max rel. error  ok"]
-        for name, error in self.errors.items():
-            lines.append(f"{name:<{width}}  {error:14.3e}  {'yes' if error <= self.tolerance else 'NO'}")
-        lines.append(f"{'passed' if self.passed else 'FAILED'} (tolerance {self.tolerance:g})")
-        return "\n".join(lines)
+        return "\n".join(_table(self) + _listing(self) + [_verdict(self)])
 
 
-def gradcheck(obj, X, y=None, *, eps: float = 1e-6, tolerance: float = 1e-6, random_state=0,
-              training: bool = False, sample_weight=None, mask=None, check_input: bool = True,
+def _table(report) -> list:
+    width = max([len(name) for name in report.arrays] + [5])
+    lines = [f"{'array':<{width}}  checked  failed  kinks  worst entry  {'analytic':>13}  "
+             f"{'numeric':>13}  abs error  rel error"]
+    for name, check in report.arrays.items():
+        row = f"{name:<{width}}  {check.n_checked:7d}  {check.n_failed:6d}  {check.n_kinks:5d}  "
+        worst = check.worst
+        if worst is None:
+            lines.append(row + "-")
+            continue
+        index = str(worst.index).replace(" ", "")
+        lines.append(row + f"{index:<11}  {worst.analytic:13.6e}  {worst.numeric:13.6e}  "
+                     f"{worst.abs_error:9.2e}  {worst.rel_error:9.2e}")
+    return lines
+
+
+def _listing(report) -> list:
+    lines = []
+    for title, entries in (("failing entries", report.failures),
+                           ("non-differentiable points (a kink within ±eps; not judged)",
+                            report.kinks)):
+        if entries:
+            lines.append(f"{len(entries)} {title}:")
+            lines.extend("  " + e.describe(one_sided=entries is report.kinks)
+                         for e in entries[:MAX_LISTED])
+            if len(entries) > MAX_LISTED:
+                lines.append(f"  ... and {len(entries) - MAX_LISTED} more")
+    return lines
+
+
+def _verdict(report) -> str:
+    settings = f"|analytic - numeric| <= {report.atol:g} + {report.rtol:g} * |numeric|, eps {report.eps:g}"
+    return f"{'passed' if report.passed else 'FAILED'} ({settings})"
+
+
+def gradcheck(obj, X, y=None, *, eps: float = 1e-6, atol: float = ATOL, rtol: float = RTOL,
+              tolerance: float | None = None, random_state=0, training: bool = True,
+              sample_weight=None, mask=None, check_input: bool = True,
               max_entries: int | None = 2000) -> GradcheckReport:
     """Compare ``obj``'s analytic gradients with central finite differences.
 
     Parameters
     ----------
     obj : Layer, Loss or Sequential
-        A layer (anything with ``forward(X, training)``/``backward(dY)``), a loss
+        A layer (anything with ``forward(X, training)``/``backward(dY)`` and
+        ``params``/``grads`` dicts, no base class needed), a loss
         (``forward(y_pred, y_true)``/``backward()``) or a compiled model.
-    X : array-like
-        Layer or model input (n_samples, n_features), or ``y_pred`` for a loss.
-    y : array-like, optional
+    X : array-like of shape (n_samples, n_features)
+        Layer or model input, or ``y_pred`` for a loss. Must be finite.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
         Targets: required for a loss and for a model (which uses its compiled loss).
-    eps : float
-        Finite-difference step.
-    tolerance : float
-        Largest accepted relative error.
-    training : bool
-        Pass ``training=True`` to forward (BatchNorm's batch statistics). Dropout is
-        random in training mode and cannot be checked that way.
-    max_entries : int or None
+    eps : float, default 1e-6
+        Finite-difference step, > 0.
+    atol, rtol : float, default 1e-8 and 1e-5
+        An entry passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+        ``atol`` covers gradients too small for finite differences to resolve
+        (round-off is about ``2e-16 * |f| / eps``); see the module's comment.
+    tolerance : float, optional
+        Deprecated name for ``rtol`` (numnet 1 compared one relative error); when given
+        it replaces ``rtol``.
+    random_state : None, int or numpy.random.Generator
+        Chooses the sampled entries and a layer's output weights ``G``.
+    training : bool, default True
+        Passed to every ``forward``. Layers keep what ``backward`` needs only in
+        training mode, so the gradient checked is the training one (BatchNorm
+        with batch statistics, Dropout with a fixed mask: every
+        ``numpy.random.Generator`` on ``obj`` or its ``layers`` is rewound before
+        each forward). ``training=False`` suits layers whose backward works after
+        an inference forward.
+    sample_weight : array-like of shape (n_samples,), optional
+        Passed to the loss.
+    mask : array-like, optional
+        Passed to layers and losses that accept masks.
+    check_input : bool, default True
+        Also check the gradient with respect to ``X``.
+    max_entries : int or None, default 2000
         Check at most this many entries per array (chosen at random) to keep it fast.
 
     Returns
     -------
     GradcheckReport
-        ``report.passed`` and ``print(report)`` for the table.
+        ``report.passed``, ``report.failures`` and ``print(report)`` for the table.
+
+    Raises
+    ------
+    ValueError
+        For invalid settings, non-finite or mismatched ``X``/``y``/``sample_weight``,
+        nothing to check, or a backward that fails after an inference-mode forward.
+    TypeError
+        For an ``obj`` that is neither a layer, a loss nor a model.
 
     Notes
     -----
     Everything runs on a float64 deep copy, so ``obj`` itself is untouched.
     A layer's objective is ``sum(forward(X) * G)`` for a fixed random ``G``,
-    whose gradient with respect to the output is exactly ``G``.
+    whose gradient with respect to the output is exactly ``G``. NaN or inf in
+    an analytic or numeric derivative is a failure.
     """
-    rng = np.random.default_rng(random_state)
-    X = np.array(X, dtype=np.float64)
-    report = GradcheckReport(tolerance=tolerance)
+    rtol = rtol if tolerance is None else tolerance
+    eps, atol, rtol = (_check_float(value, name) for value, name in
+                       ((eps, "eps"), (atol, "atol"), (rtol, "rtol")))
+    if eps == 0:
+        raise ValueError("eps must be > 0 (the finite-difference step), got 0; the default is 1e-6")
+    if max_entries is not None:
+        max_entries = check_positive_int(max_entries, "max_entries")
+    X = _check_data(X, "X")
     kind = _kind(obj)
     obj = copy.deepcopy(obj)
+    rng = check_random_state(random_state)
     if kind == "loss":
-        objective, analytic = _loss_problem(obj, X, y, sample_weight, mask)
-        report.errors["y_pred"] = _compare(objective, X, analytic(), eps, rng, max_entries)
-        return report
-    _to_float64(obj, kind, X)
-    objective, grads = _network_problem(obj, kind, X, y, rng, training, sample_weight, mask)
-    analytic_input, analytic_params = grads()
-    if check_input and analytic_input is not None:
-        report.errors["input"] = _compare(objective, X, analytic_input, eps, rng, max_entries)
-    for name, (param, grad) in analytic_params.items():
-        report.errors[name] = _compare(objective, param, grad, eps, rng, max_entries)
-    return report
+        problem = _loss_problem(obj, X, y, sample_weight, mask)
+    else:
+        _to_float64(obj, kind, X)
+        problem = _network_problem(obj, kind, X, y, rng, training, sample_weight, mask)
+    return _run_checks(problem, check_input, eps, atol, rtol, rng, max_entries)
+
+
+# -- arguments -----------------------------------------------------------------
+def _check_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}; "
+                         f"the default is {dict(eps=1e-6, atol=ATOL, rtol=RTOL)[name]:g}")
+    return float(value)
+
+
+def _check_data(values, name: str) -> np.ndarray:
+    """``values`` as a finite, non-empty float64 array (a copy that gradcheck may perturb)."""
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric array, got {type(values).__name__} that "
+                        "cannot be converted to float64") from None
+    if arr.ndim == 0 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty array of shape (n_samples, ...), "
+                         f"got shape {arr.shape}")
+    # Finite differences at a NaN or inf point measure nothing: refuse instead of "passing".
+    check_finite(arr, name)
+    return arr
+
+
+def _check_length(values, name: str, n_samples: int, against: str):
+    """``values`` as an array with one row per sample, finite where it is numeric."""
+    arr = np.asarray(values)
+    if arr.ndim == 0 or len(arr) != n_samples:
+        raise ValueError(f"{name} must have one entry per sample: {against} has {n_samples} rows, "
+                         f"{name} has shape {arr.shape}; pass {n_samples} rows")
+    if arr.dtype.kind == "f":
+        check_finite(arr, name)
+    return arr
 
 
 def _kind(obj) -> str:
@@ -131,81 +338,217 @@ def _to_float64(obj, kind, X):
         else:
             for store in (obj.params, obj.grads):
                 for key in store:
-                    store[key] = store[key].astype(np.float64)
+                    store[key] = np.asarray(store[key], dtype=np.float64)
+
+
+# -- the function to differentiate ---------------------------------------------
+@dataclass
+class _Problem:
+    """``objective()`` -> float, and ``gradients()`` -> list of (name, get_array, analytic).
+
+    ``get_array()`` returns the array that ``objective`` reads *now*: a model whose layer
+    rebinds ``grads[name]`` repacks its flat buffer, which gives it new parameter views.
+    """
+
+    objective: object
+    gradients: object
+    input_name: str = "input"
 
 
 def _loss_problem(loss, y_pred, y_true, sample_weight, mask):
     if y_true is None:
         raise ValueError("gradcheck on a loss needs y (the targets)")
-    y_true = np.asarray(y_true)
+    y_true = _check_length(y_true, "y", len(y_pred), "X (y_pred)")
+    if sample_weight is not None:
+        sample_weight = _check_length(sample_weight, "sample_weight", len(y_pred), "X (y_pred)")
     kwargs = {"mask": mask} if mask is not None else {}
 
     def objective():
         return loss.forward(y_pred, y_true, sample_weight, **kwargs)
 
-    def analytic():
+    def gradients():
         objective()
-        return np.array(loss.backward(), dtype=np.float64)
+        return [("y_pred", lambda: y_pred, loss.backward())]
 
-    return objective, analytic
+    return _Problem(objective, gradients, "y_pred")
 
 
 def _network_problem(obj, kind, X, y, rng, training, sample_weight, mask):
+    rewind = _rewinder(obj)
+
     def run():
+        rewind()  # the same dropout mask in every forward
         if kind == "model":
             return obj.forward(X, training=training, mask=mask)
         if mask is not None:
             return obj.forward(X, mask=mask, training=training)
         return obj.forward(X, training=training)
 
-    if kind == "model":
-        if obj.loss is None or y is None:
-            raise ValueError("gradcheck on a model needs a compiled loss and y")
-        targets = obj.loss.prepare_targets(np.asarray(y), obj.n_outputs, np.float64)
-        loss_kwargs = {"mask": mask} if getattr(obj.loss, "accepts_mask", False) else {}
+    objective, output_gradient = (_model_objective(obj, X, y, sample_weight, mask, run)
+                                  if kind == "model" else _layer_objective(obj, rng, run))
 
-        def objective():
-            return obj.loss.forward(run(), targets, sample_weight, **loss_kwargs) + obj.regularization_loss()
+    def gradients():
+        objective()
+        dX = _backward(obj, output_gradient(), training)
+        return ([("input", lambda: X, dX)] if dX is not None else []) + [
+            (name, get, np.array(grads[key], dtype=np.float64))
+            for name, get, grads, key in _parameters(obj, kind)]
 
-        def grads():
-            objective()
-            dX = obj.backward(obj.loss.backward())
-            return dX, {name: (obj.params[name], obj.grads[name].copy()) for name in obj.params}
-    else:
-        # G comes from a stream of its own: users often draw X with the same seed as
-        # random_state, and G == X can sit near a stationary point of sum(f(X) * G)
-        # (BatchNorm's is one) where every gradient is tiny and round-off dominates.
-        G = np.random.default_rng(rng.integers(2**63)).standard_normal(run().shape)
-        has_reg = hasattr(obj, "regularization_loss")
-
-        def objective():
-            value = float(np.sum(run() * G))
-            return value + (obj.regularization_loss() if has_reg else 0.0)
-
-        def grads():
-            run()
-            dX = obj.backward(G.copy())
-            return dX, {name: (obj.params[name], obj.grads[name].copy()) for name in obj.params}
-    return objective, grads
+    return _Problem(objective, gradients)
 
 
-def _compare(objective, array, analytic, eps, rng, max_entries) -> float:
-    """Max relative error between ``analytic`` and central differences of ``objective`` in ``array``."""
-    analytic = np.asarray(analytic, dtype=np.float64).reshape(array.shape)
-    flat = array.reshape(-1)  # a view: perturbing it perturbs what objective() reads
-    entries = np.arange(flat.size)
-    if max_entries is not None and flat.size > max_entries:
-        entries = rng.choice(flat.size, size=max_entries, replace=False)
-    worst = 0.0
-    for i in entries:
-        original = flat[i]
-        flat[i] = original + eps
-        plus = objective()
-        flat[i] = original - eps
-        minus = objective()
-        flat[i] = original
-        numeric = (plus - minus) / (2 * eps)
-        a = analytic.reshape(-1)[i]
-        scale = max(abs(a) + abs(numeric), 1e-8)
-        worst = max(worst, abs(a - numeric) / scale)
-    return float(worst)
+def _parameters(obj, kind):
+    """(name, get_array, grads dict, key) for every parameter, named as ``obj.params`` names it."""
+    owners = [(f"{layer.name}/", layer) for layer in obj.layers] if kind == "model" else [("", obj)]
+    return [(prefix + key, lambda owner=owner, key=key: owner.params[key], owner.grads, key)
+            for prefix, owner in owners for key in owner.params]
+
+
+def _model_objective(model, X, y, sample_weight, mask, run):
+    if model.loss is None or y is None:
+        raise ValueError("gradcheck on a model needs a compiled loss and y")
+    y = _check_length(y, "y", len(X), "X")
+    if sample_weight is not None:
+        sample_weight = _check_length(sample_weight, "sample_weight", len(X), "X")
+    targets = model.loss.prepare_targets(y, model.n_outputs, np.float64)
+    loss_kwargs = {"mask": mask} if getattr(model.loss, "accepts_mask", False) else {}
+
+    def objective():
+        return model.loss.forward(run(), targets, sample_weight, **loss_kwargs) \
+            + model.regularization_loss()
+
+    return objective, model.loss.backward
+
+
+def _layer_objective(layer, rng, run):
+    # G comes from a stream of its own: users often draw X with the same seed as
+    # random_state, and G == X can sit near a stationary point of sum(f(X) * G)
+    # (BatchNorm's is one) where every gradient is tiny and round-off dominates.
+    G = np.random.default_rng(rng.integers(2**63)).standard_normal(np.shape(run()))
+    has_reg = hasattr(layer, "regularization_loss")
+
+    def objective():
+        value = float(np.sum(run() * G))
+        return value + (layer.regularization_loss() if has_reg else 0.0)
+
+    return objective, G.copy
+
+
+def _rewinder(obj):
+    """A function that rewinds every random Generator on ``obj`` and its layers to now."""
+    generators = {}
+    for owner in [obj, *getattr(obj, "layers", [])]:
+        for value in getattr(owner, "__dict__", {}).values():
+            if isinstance(value, np.random.Generator):
+                generators[id(value)] = (value, copy.deepcopy(value.bit_generator.state))
+
+    def rewind():
+        for generator, state in generators.values():
+            generator.bit_generator.state = state
+
+    return rewind
+
+
+def _backward(obj, dY, training):
+    if training:
+        return obj.backward(dY)
+    try:
+        return obj.backward(dY)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{type(obj).__name__}.backward failed after forward(X, training=False): an "
+            "inference-mode forward keeps no caches for backward (inference is stateless); "
+            f"use gradcheck(..., training=True), the default ({type(error).__name__}: {error})"
+        ) from error
+
+
+# -- probing -------------------------------------------------------------------
+def _run_checks(problem, check_input, eps, atol, rtol, rng, max_entries) -> GradcheckReport:
+    report = GradcheckReport(atol=atol, rtol=rtol, eps=eps)
+    targets = [t for t in problem.gradients() if check_input or t[0] != problem.input_name]
+    if not any(get().size for _, get, _ in targets):
+        raise ValueError("gradcheck found nothing to check: the object has no parameters and "
+                         "check_input=False; pass check_input=True to check dL/dX")
+    probe = _Prober(problem.objective, problem.objective(), eps, atol, rtol)
+    for name, get_array, analytic in targets:
+        analytic = _as_gradient(analytic, get_array().shape, name)
+        entries = _pick_entries(analytic.size, max_entries, rng)
+        report.add(name, [probe(name, get_array, np.unravel_index(i, analytic.shape), analytic)
+                          for i in entries])
+    return report
+
+
+def _as_gradient(analytic, shape, name) -> np.ndarray:
+    analytic = np.asarray(analytic, dtype=np.float64)
+    if analytic.size != int(np.prod(shape)):
+        raise ValueError(f"the analytic gradient for {name!r} has shape {analytic.shape}, but "
+                         f"{name} has shape {shape}; backward must give one derivative per entry")
+    return analytic.reshape(shape)
+
+
+def _pick_entries(size, max_entries, rng) -> np.ndarray:
+    if max_entries is not None and size > max_entries:
+        return np.sort(rng.choice(size, size=max_entries, replace=False))
+    return np.arange(size)
+
+
+# A failing entry is probed again with the step divided by this factor, to tell a kink
+# from curvature (see _Prober.at_kink).
+REFINE = 10
+
+
+@dataclass
+class _Prober:
+    """Finite differences of ``objective`` (whose unperturbed value is ``f0``) per entry."""
+
+    objective: object
+    f0: float
+    eps: float
+    atol: float
+    rtol: float
+
+    def __call__(self, name, get_array, index, analytic) -> EntryCheck:
+        index = tuple(int(i) for i in index)
+        numeric, left, right = self.differences(name, get_array, index, self.eps)
+        entry = EntryCheck(name, index, float(analytic[index]), numeric, left, right)
+        if entry.score(self.atol, self.rtol) > 1 and self.at_kink(entry, get_array):
+            entry = dataclasses.replace(entry, at_kink=True)
+        return entry
+
+    def differences(self, name, get_array, index, step) -> tuple:
+        """Central, left and right differences of the objective in ``get_array()[index]``."""
+        original = float(get_array()[index])
+        values = {}
+        for sign in (1, -1):
+            get_array()[index] = original + sign * step
+            # The step actually taken, after rounding x + step to float64.
+            values[sign] = (self.objective(), float(get_array()[index]) - original)
+            get_array()[index] = original
+        (plus, h_plus), (minus, h_minus) = values[1], values[-1]
+        if h_plus == 0 or h_minus == 0:
+            raise ValueError(f"eps={step:g} is lost in rounding: {name}{list(index)} = {original:g} "
+                             "and x + eps == x in float64; pass a larger eps")
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return (float((plus - minus) / (h_plus - h_minus)), float((self.f0 - minus) / -h_minus),
+                    float((plus - self.f0) / h_plus))
+
+    def at_kink(self, entry, get_array) -> bool:
+        """Whether a failing ``entry`` fails because ``x ± eps`` crosses a kink.
+
+        For a smooth f the one-sided differences differ by ``step * f''``: curvature
+        shrinks the gap with the step. A kink at ``x`` (within ``eps / REFINE`` of it)
+        keeps a gap of the jump in slope at every step; a kink between ``eps / REFINE``
+        and ``eps`` away is no longer crossed at the smaller step, where the entry then
+        passes. A wrong gradient at a smooth point does neither, so it stays a failure.
+        """
+        try:
+            numeric, left, right = self.differences(entry.array, get_array, entry.index,
+                                                    self.eps / REFINE)
+        except ValueError:  # the smaller step is lost in rounding: no evidence of a kink
+            return False
+        smaller = dataclasses.replace(entry, numeric=numeric, left=left, right=right)
+        # Round-off grows like 1 / step, so the smaller step gets REFINE times the atol.
+        passes = smaller.score(self.atol * REFINE, self.rtol) <= 1
+        gap, kept_gap = abs(entry.right - entry.left), abs(right - left)
+        keeps_gap = kept_gap >= gap / 2 and kept_gap > self.atol * REFINE + self.rtol * abs(numeric)
+        return passes or keeps_gap  # False for NaN
