@@ -33,6 +33,8 @@ def test_demo_without_matplotlib_still_trains(tmp_path, capsys, monkeypatch):
     assert not list(tmp_path.glob("*.png"))
 
 
-def test_demo_rejects_zero_epochs(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--epochs", "0"]) == 1
-    assert "--epochs must be at least 1" in capsys.readouterr().err
+def test_demo_rejects_zero_epochs_as_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--out", str(tmp_path), "--epochs", "0"])
+    assert exit_.value.code == 2  # argparse: usage message, exit code 2
+    assert "argument --epochs: expected a positive whole number, got '0'" in capsys.readouterr().err

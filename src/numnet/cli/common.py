@@ -41,3 +41,31 @@ def column_kinds(prep: dict) -> dict:
     """``{column: "numeric" | "categorical"}`` for the model's input columns, as trained."""
     numeric = set(prep["numeric"])
     return {c: "numeric" if c in numeric else "categorical" for c in prep["feature_columns"]}
+
+
+def add_force(parser) -> None:
+    """The ``--force`` flag: allow replacing an existing file of another kind."""
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite an existing output file even if it holds something else "
+                             "(an output is never allowed to be one of the input files)")
+
+
+# -- argument types: argparse turns their errors into usage errors (exit code 2) ------
+def number_type(convert, valid, expected):
+    """An argparse type: ``convert`` the text, and reject it unless ``valid(value)``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = number_type(int, lambda v: v > 0, "a positive whole number")
+positive_float = number_type(float, lambda v: 0 < v < float("inf"), "a positive number")
+fraction = number_type(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+# Seeds go to np.random.default_rng, which refuses negative numbers.
+random_seed = number_type(int, lambda v: 0 <= v < 2**63, "a whole number from 0 to 2**63 - 1")

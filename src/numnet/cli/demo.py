@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from numnet.cli.common import positive_int, random_seed
+
 
 def add_parser(commands):
     parser = commands.add_parser(
@@ -21,11 +23,11 @@ def add_parser(commands):
                     "example: numnet demo --out numnet-demo --epochs 100")
     parser.add_argument("--out", default="numnet-demo",
                         help="folder for the PNG files (default ./numnet-demo)")
-    parser.add_argument("--epochs", type=int, default=200,
+    parser.add_argument("--epochs", type=positive_int, default=200,
                         help="training epochs on the spiral data (default 200)")
-    parser.add_argument("--digits-epochs", type=int, default=30,
+    parser.add_argument("--digits-epochs", type=positive_int, default=30,
                         help="most training epochs on the digits; early stopping may end sooner (default 30)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=random_seed, default=0, help="random seed (default 0)")
     parser.set_defaults(run=run)
     return parser
 
@@ -53,9 +55,6 @@ class Result:
 
 
 def run(args) -> int:
-    for option in ("epochs", "digits_epochs"):
-        if getattr(args, option) < 1:
-            raise ValueError(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     results = [_spiral(args), _digits(args)]
     _print_table(results)
     _draw(results, Path(args.out))

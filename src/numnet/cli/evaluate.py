@@ -27,7 +27,7 @@ def add_parser(commands):
 
 def run(args) -> int:
     from numnet.cli.data import read_csv
-    from numnet.cli.preprocessing import encode_labels, prepare_inputs
+    from numnet.cli.preprocessing import check_target_cells, encode_labels, prepare_inputs
 
     model = load_cli_model(args.model)
     prep = model.preprocessing
@@ -37,6 +37,7 @@ def run(args) -> int:
                          f"the model was trained to predict {prep['target']!r}")
     data = read_csv(args.data, target=target, features=prep["feature_columns"],
                     kinds=column_kinds(prep), target_kind=_target_kind(prep))
+    check_target_cells(data)
     if target in data.missing:
         raise ValueError(f"{args.data}: the target column has missing values in "
                          f"{data.missing_message([target])}; drop those rows")

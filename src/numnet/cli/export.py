@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from numnet.cli.common import add_command, note
+from numnet.cli.common import add_command, add_force, note, positive_int
 
 
 def add_parser(commands):
@@ -17,14 +17,18 @@ def add_parser(commands):
         example="numnet export iris.numnet --onnx iris.onnx")
     parser.add_argument("model", metavar="MODEL.numnet")
     parser.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
-    parser.add_argument("--opset", type=int, default=17, help="ONNX operator set (default 17)")
+    parser.add_argument("--opset", type=positive_int, default=17,
+                        help="ONNX operator set, 13 or newer (default 17)")
+    add_force(parser)
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args) -> int:
+    from numnet.cli.outputs import check_output
     from numnet.io import load_model
 
+    check_output(args.onnx, "--onnx", "onnx", {"the model": args.model}, args.force)
     model = load_model(args.model)
     try:
         from numnet.onnx import export

@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (train, predict, evaluate, inspect, export):
         command.add_parser(commands)
     demo.add_parser(commands)
+    __import__("numnet.cli.playground", fromlist=["add_parser"]).add_parser(commands)
     return parser
 
 
@@ -34,6 +35,12 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         print(f"numnet {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        if args.debug:
+            raise
+        print(f"numnet {args.command}: error: out of memory; try a smaller network (--layers), a "
+              "smaller --batch-size or a smaller data file", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug of ours: still one line, and how to see more
         if args.debug:

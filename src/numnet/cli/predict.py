@@ -6,7 +6,8 @@ import sys
 
 import numpy as np
 
-from numnet.cli.common import PREDICT_BATCH, add_command, column_kinds, load_cli_model, note
+from numnet.cli.common import (PREDICT_BATCH, add_command, add_force, column_kinds,
+                               load_cli_model, note)
 
 
 def add_parser(commands):
@@ -23,6 +24,7 @@ def add_parser(commands):
                         help="also write one probability column per class (classification)")
     parser.add_argument("--out", metavar="PREDICTIONS.csv",
                         help="write the predictions here (default: standard output)")
+    add_force(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -33,6 +35,11 @@ def run(args) -> int:
     from numnet.cli.data import read_csv
     from numnet.cli.preprocessing import decode_outputs, prepare_inputs
 
+    if args.out:
+        from numnet.cli.outputs import check_output
+
+        check_output(args.out, "--out", "csv", {"the model": args.model, "the data": args.data},
+                     args.force)
     model = load_cli_model(args.model)
     prep = model.preprocessing
     if args.proba and prep["task"] != "classification":

@@ -21,6 +21,15 @@ import numpy as np
 from numnet.cli.data import read_numeric
 
 MAX_AUTO_CLASSES = 20
+# A text column is taken for an identifier (and refused) when it has more than
+# ID_MIN_LEVELS distinct values and they are more than ID_SHARE of its rows, or
+# when it has more than MAX_LEVELS: one-hot encoding would make one input per
+# value (8,000 ids: 8,000 inputs, 450 MB of matrix) that means nothing for new rows.
+ID_MIN_LEVELS = 50
+ID_SHARE = 0.5
+MAX_LEVELS = 1000
+# Standardised values are float32: every statistic, and every centred value, must fit.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -64,11 +73,14 @@ def prepare_training(data, task: str, impute: str | None, val_split: float, seed
     n_train = n - n_val
     # Row i of the file goes to row position[i] of the matrix: a shuffle for free.
     position = np.random.default_rng(seed).permutation(n)
+    check_target_cells(data)
     levels = {c: _levels(values) for c, values in data.categorical.items()}
+    _refuse_identifiers(data, levels)
     X = _assemble(data, levels, position)
     _check_missing(data, impute, with_target=True)
     impute_values = _impute(X, data, levels, impute, n_train, position)
     mean, std = _fit_scaling(X[:n_train, :len(data.numeric)])
+    _check_scaling(X[:, :len(data.numeric)], mean, std, data.numeric)
     _scale(X, mean, std)
     prep = {"feature_columns": data.numeric + list(data.categorical),
             "numeric": data.numeric, "numeric_mean": mean.tolist(), "numeric_std": std.tolist(),
@@ -81,7 +93,34 @@ def prepare_training(data, task: str, impute: str | None, val_split: float, seed
     return Prepared(X, y, n_train, prep)
 
 
+def check_target_cells(data) -> None:
+    """Refuse target cells that are not numbers (a numeric target cannot be imputed)."""
+    message = data.bad_message([data.target_name])
+    if message:
+        raise ValueError(f"{data.path}: the target column holds cells that are not numbers, "
+                         f"which cannot be imputed: {message}; fix or drop those rows")
+
+
+def _refuse_identifiers(data, levels: dict) -> None:
+    for name, column_levels in levels.items():
+        n_present = data.n_rows - data.n_missing.get(name, 0)
+        n_levels = len(column_levels)
+        if n_levels > MAX_LEVELS or (n_levels > ID_MIN_LEVELS and n_levels > ID_SHARE * n_present):
+            raise ValueError(
+                f"{data.path}: text column {name!r} has {n_levels} distinct values in {n_present} "
+                f"rows, so it looks like an identifier (names, ids, free text); one-hot encoding "
+                f"would give {n_levels} inputs that say nothing about new rows. Leave it out "
+                f"with --drop {name}, or fix it if it should hold numbers")
+
+
 def _check_missing(data, impute, with_target: bool) -> None:
+    bad = data.bad_message([c for c in data.bad if c != data.target_name])
+    if bad and not impute:
+        fix = ("Fix those cells, or pass --impute mean|median|most_frequent to treat them as "
+               "missing" if with_target else "Fix those cells, or retrain with `numnet train ... "
+               "--impute mean|median|most_frequent` to treat them as missing")
+        raise ValueError(f"{data.path}: numeric columns hold cells that are not numbers: {bad}. "
+                         f"{fix}")
     if with_target and data.target_name in data.missing:
         raise ValueError(f"{data.path}: the target column has missing values, which cannot be "
                          f"imputed: {data.missing_message([data.target_name])}; drop those rows")
@@ -184,6 +223,34 @@ def _column_variance(numeric: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return total / max(len(numeric), 1)
 
 
+def _check_scaling(numeric: np.ndarray, mean: np.ndarray, std: np.ndarray, names: list) -> None:
+    """Refuse a column whose statistics, or whose centred values, overflow float32."""
+    if not len(names):
+        return
+    low = numeric.min(axis=0).astype(np.float64)
+    high = numeric.max(axis=0).astype(np.float64)
+    reach = np.maximum(high - mean, mean - low)
+    for j in np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std) & (std <= FLOAT32_MAX)
+                              & (reach <= FLOAT32_MAX))):
+        raise ValueError(_overflow_message(f"column {names[j]!r}", mean[j], std[j],
+                                           max(abs(low[j]), abs(high[j]))))
+
+
+def _check_target_scaling(name: str, y: np.ndarray, mean: float, std: float) -> None:
+    """Refuse a regression target whose mean or standard deviation is not finite in float32."""
+    stats = np.array([mean, std])
+    if not (np.isfinite(stats).all() and np.isfinite(stats.astype(np.float32)).all()):
+        raise ValueError(_overflow_message(f"the target column {name!r}", mean, std,
+                                           float(np.max(np.abs(y)))))
+
+
+def _overflow_message(what: str, mean: float, std: float, largest: float) -> str:
+    return (f"{what} cannot be standardised: its mean is {mean:.3g} and its standard deviation "
+            f"{std:.3g}, with values as large as {largest:.3g}, but numnet computes in float32, "
+            f"whose largest number is {FLOAT32_MAX:.3g}; rescale the column (divide it by a power "
+            "of ten, or take a logarithm) before training")
+
+
 def _scale(X, mean, std) -> None:
     k = len(mean)
     X[:, :k] -= mean.astype(np.float32)
@@ -199,7 +266,9 @@ def _fit_target(target, n_train, task, prep) -> np.ndarray:
         prep["classes"] = classes
         return encode_labels(target, prep)
     y = np.asarray(target, dtype=np.float64)
-    mean, std = float(y[:n_train].mean()), float(y[:n_train].std())
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked just below
+        mean, std = float(y[:n_train].mean()), float(y[:n_train].std())
+    _check_target_scaling(prep["target"], y[:n_train], mean, std)
     std = std if std > 0 else 1.0
     prep["target_mean"], prep["target_std"] = mean, std
     y -= mean  # in place: ``target`` is this function's own copy
@@ -228,6 +297,8 @@ def prepare_inputs(data, prep: dict, notes: list) -> np.ndarray:
                          f"{', ...' if len(unseen) > 5 else ''}); they are encoded as all zeros")
     X = _assemble(data, levels)
     _check_missing(data, impute and impute["strategy"], with_target=False)
+    if impute and data.bad:
+        notes.append(f"{data.bad_message()}; treated as missing and filled, as in training")
     if impute:
         _fill_stored(X, data, prep)
     _scale(X, np.asarray(prep["numeric_mean"]), np.asarray(prep["numeric_std"]))

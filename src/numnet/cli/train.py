@@ -6,10 +6,13 @@ import os
 
 import numpy as np
 
-from numnet.cli.common import PREDICT_BATCH, add_command, note
+from numnet.cli.common import (PREDICT_BATCH, add_command, add_force, fraction, note,
+                               positive_float, positive_int, random_seed)
 from numnet.registry import ACTIVATIONS, OPTIMIZERS
 
-
+# The most memory a requested network may need to train (weights, gradients,
+# optimizer state and the activations of one batch), checked before building it.
+MAX_TRAINING_BYTES = 4 * 2**30
 
 def add_parser(commands):
     parser = add_command(
@@ -17,38 +20,46 @@ def add_parser(commands):
         description="Train a network on a CSV file: text columns are one-hot encoded, numeric "
                     "columns (and a regression target) standardised, and all of it is stored in "
                     "the model file together with the network. Missing values are an error "
-                    "unless --impute is given. A training-curve PNG is written beside the model.",
+                    "unless --impute is given. A training-curve PNG is written beside the model. "
+                    "An output is never one of the inputs, and an existing file of another kind "
+                    "is replaced only with --force.",
         example="numnet train iris.csv --target species --layers 32,16 --epochs 200 "
                 "--out iris.numnet")
     parser.add_argument("data", metavar="DATA.csv", help="training data with a header line")
     parser.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
     parser.add_argument("--out", required=True, metavar="MODEL.numnet",
                         help="where to save the model")
+    parser.add_argument("--features", nargs="+", action="extend", metavar="COLUMN",
+                        help="use only these columns as features (default: all but the target)")
+    parser.add_argument("--drop", nargs="+", action="extend", default=[], metavar="COLUMN",
+                        help="leave these columns out of the features (identifiers, free text); "
+                             "predict and evaluate then ignore them too")
     parser.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
                         help="auto: text or few whole-number targets are classes (default auto)")
     parser.add_argument("--layers", type=_layer_sizes, default=[64, 32], metavar="64,32",
                         help="hidden layer widths, comma-separated; '' for none (default 64,32)")
     parser.add_argument("--activation", choices=[n for n in ACTIVATIONS.names() if n != "softmax"],
                         default="relu", help="hidden activation (default relu)")
-    parser.add_argument("--dropout", type=_fraction, default=0.0, help="dropout rate after each "
+    parser.add_argument("--dropout", type=fraction, default=0.0, help="dropout rate after each "
                         "hidden layer, in [0, 1) (default 0)")
-    parser.add_argument("--epochs", type=_positive_int, default=100, help="(default 100)")
-    parser.add_argument("--batch-size", type=_positive_int, default=32, help="(default 32)")
-    parser.add_argument("--lr", type=_positive_float, default=0.001,
+    parser.add_argument("--epochs", type=positive_int, default=100, help="(default 100)")
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="(default 32)")
+    parser.add_argument("--lr", type=positive_float, default=0.001,
                         help="learning rate (default 0.001)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS.names(), default="adam",
                         help="(default adam)")
-    parser.add_argument("--val-split", type=_fraction, default=0.2, metavar="FRACTION",
+    parser.add_argument("--val-split", type=fraction, default=0.2, metavar="FRACTION",
                         help="random fraction of rows held out for validation (default 0.2)")
     parser.add_argument("--early-stopping", action="store_true",
                         help="stop when the validation loss stops improving; keep the best weights")
-    parser.add_argument("--patience", type=_positive_int, default=10,
+    parser.add_argument("--patience", type=positive_int, default=10,
                         help="epochs without improvement before early stopping (default 10)")
     parser.add_argument("--impute", choices=["mean", "median", "most_frequent"],
                         help="fill missing feature values with this statistic of the training "
                              "rows (text columns always use the most frequent value)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=random_seed, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    add_force(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -57,11 +68,18 @@ def run(args) -> int:
     from numnet.cli.data import read_csv
     from numnet.cli.preprocessing import prepare_training, resolve_task
 
-    _check_out(args.out)
-    data = read_csv(args.data, target=args.target)
+    _check_outputs(args)
+    check_network_size(1, args.layers, 1, 1)  # the widths alone may be too much: say so now,
+    # before reading the data
+    data = read_csv(args.data, target=args.target, features=args.features, drop=args.drop)
+    if data.ignored:
+        note(f"not using the columns {', '.join(data.ignored)} (--features/--drop); predict "
+             "and evaluate will ignore them too")
     task, reason = resolve_task(data.target, args.target, args.task)
     n_rows, n_numeric, n_text = data.n_rows, len(data.numeric), len(data.categorical)
     prepared = prepare_training(data, task, args.impute, args.val_split, args.seed)
+    if data.bad:  # only reached with --impute; without it they are an error
+        note(f"{data.bad_message()}; treated as missing and filled with the {args.impute}")
     del data  # the matrix holds everything now
     prep = prepared.preprocessing
     print(f"{args.data}: {n_rows} rows, {n_numeric} numeric and {n_text} text feature columns "
@@ -81,6 +99,8 @@ def build_network(n_inputs: int, task: str, prep: dict, args):
     from numnet import Dense, Dropout, Sequential, Softmax
     from numnet.registry import ACTIVATIONS as activations
 
+    n_outputs = len(prep["classes"]) if task == "classification" else 1
+    check_network_size(n_inputs, args.layers, n_outputs, args.batch_size)
     seeds = np.random.default_rng(args.seed)
 
     def seed():
@@ -92,7 +112,6 @@ def build_network(n_inputs: int, task: str, prep: dict, args):
         if args.dropout:
             layers.append(Dropout(args.dropout, random_state=seed()))
         width = size
-    n_outputs = len(prep["classes"]) if task == "classification" else 1
     layers.append(Dense(width, n_outputs, random_state=seed()))
     if task == "classification":
         layers.append(Softmax())
@@ -101,6 +120,26 @@ def build_network(n_inputs: int, task: str, prep: dict, args):
                   optimizer=OPTIMIZERS.get(args.optimizer, learning_rate=args.lr),
                   metrics=["accuracy"] if task == "classification" else ["mae"])
     return model
+
+
+def check_network_size(n_inputs: int, layers: list, n_outputs: int, batch_size: int) -> None:
+    """Refuse a network whose training would need more than :data:`MAX_TRAINING_BYTES`.
+
+    The estimate counts float32 weights, gradients and two optimizer moments
+    (4 numbers per parameter), and three activation arrays per layer for the
+    larger of a training batch and a prediction batch (``PREDICT_BATCH`` rows).
+    """
+    widths = [n_inputs, *layers, n_outputs]
+    n_params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    rows = max(batch_size, PREDICT_BATCH)
+    needed = 4 * (4 * n_params + 3 * rows * sum(widths[1:]))
+    if needed > MAX_TRAINING_BYTES:
+        shape = "-".join(map(str, widths))
+        even = ", even with one input and one output" if n_inputs == n_outputs == 1 else ""
+        raise ValueError(f"--layers {','.join(map(str, layers))} asks for a network ({shape}"
+                         f"{even}) with {n_params:,} parameters that needs about {needed / 2**30:.1f} GiB "
+                         f"to train, more than the {MAX_TRAINING_BYTES / 2**30:.0f} GiB numnet "
+                         "allows; use fewer or narrower layers, such as --layers 64,32")
 
 
 def _fit(model, prepared, args):
@@ -147,15 +186,19 @@ def _save(model, prepared, scores, args, n_rows):
         "scores": scores,
         "options": {key: getattr(args, key) for key in (
             "task", "layers", "activation", "dropout", "epochs", "batch_size", "lr", "optimizer",
-            "val_split", "early_stopping", "impute", "seed")},
+            "val_split", "early_stopping", "impute", "seed", "features", "drop")},
     }
     save_model(model, args.out, metadata=metadata, preprocessing=prepared.preprocessing)
-    curve = _plot_curve(history, args.out)
+    curve = _plot_curve(history, curve_path(args.out))
     print(f"saved the model to {args.out}" + (f"; training curve: {curve}" if curve else ""))
 
 
-def _plot_curve(history, out) -> str | None:
-    path = os.path.splitext(out)[0] + "_training.png"
+def curve_path(out: str) -> str:
+    """The training-curve PNG written beside the model file ``out``."""
+    return os.path.splitext(out)[0] + "_training.png"
+
+
+def _plot_curve(history, path) -> str | None:
     try:
         import matplotlib
 
@@ -176,15 +219,21 @@ def _plot_curve(history, out) -> str | None:
                 ax.plot(range(1, len(values) + 1), values, label=key)
         ax.set_xlabel("epoch")
         ax.legend()
+    if os.path.exists(path):
+        note(f"overwriting the training curve {path}")
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
 
 
-def _check_out(out: str) -> None:
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):
-        raise ValueError(f"cannot write {out}: the folder {folder} does not exist")
+def _check_outputs(args) -> None:
+    """Neither the model nor its training curve may replace the data or a file of another kind."""
+    from numnet.cli.outputs import check_output
+
+    data = {"the training data": args.data}
+    check_output(args.out, "--out", "model", data, args.force)
+    check_output(curve_path(args.out), "the training curve", "png", data, args.force,
+                 choose="--out")
 
 
 # -- argument types: argparse turns their errors into usage errors (exit code 2) ------
@@ -199,21 +248,3 @@ def _layer_sizes(text: str) -> list:
     if any(size <= 0 for size in sizes):
         raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
     return sizes
-
-
-def _number(convert, valid, expected):
-    """An argparse type: ``convert`` the text, and reject it unless ``valid(value)``."""
-    def parse(text: str):
-        try:
-            value = convert(text)
-        except ValueError:
-            value = None
-        if value is None or not valid(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-    return parse
-
-
-_positive_int = _number(int, lambda v: v > 0, "a positive whole number")
-_positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number")
-_fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
