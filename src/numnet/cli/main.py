@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (train, predict, evaluate, inspect, export):
         command.add_parser(commands)
     demo.add_parser(commands)
+    __import__("numnet.cli.playground", fromlist=["add_parser"]).add_parser(commands)
     return parser
 
 
