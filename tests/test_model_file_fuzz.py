@@ -2,8 +2,14 @@
 
 2,000 random mutations (bytes overwritten, bits flipped, files cut short) of a
 small valid model file. No other exception may escape, and no load may hang.
+Then 150 random size claims (in the zip's directory or the config's shapes):
+each is refused without allocating more than the file justifies.
 """
+import io
+import json
 import signal
+import tracemalloc
+import zipfile
 from contextlib import contextmanager
 
 import numpy as np
@@ -14,6 +20,8 @@ from numnet import Adam, BatchNorm, Dense, ModelFileError, ReLU, Sequential, Sof
 from numnet.io import load_model, save_model
 
 N_CASES = 2000
+N_CLAIMS = 150
+MAX_TRACED_BYTES = 16 * 2**20  # per load of a file of a few KB
 SECONDS_PER_LOAD = 5
 
 
@@ -91,3 +99,55 @@ def test_random_mutations_load_identically_or_raise_model_file_error(tmp_path):
     print(f"\nfuzz: {N_CASES} mutations of a {len(data)}-byte file: {counts}")
     assert sum(counts.values()) == N_CASES
     assert counts["ModelFileError"] > N_CASES // 2  # most mutations hit checked bytes
+
+
+CLAIMED_SIZES = (0, 1, 2**20, 2**30, 2**31 - 1, 2**32 - 1, 2**34, 2**40, 2**63 - 1)
+CLAIMED_SHAPES = ([2**28], [2**32], [2**20, 2**20], [0, 2**62], [-5], [1] * 40, [2**61, 8], [])
+
+
+def claim_mutation(data: bytes, rng) -> bytes:
+    """Rewrite one member's size in the zip directory, or one array's shape in the config."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    names = sorted(members)
+    if rng.integers(2):
+        config = json.loads(members["config.json"])
+        entry = config["arrays"][sorted(config["arrays"])[rng.integers(len(config["arrays"]))]]
+        entry["shape"] = CLAIMED_SHAPES[rng.integers(len(CLAIMED_SHAPES))]
+        members["config.json"] = json.dumps(config).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, value in members.items():
+            archive.writestr(name, value)
+        info = archive.getinfo(names[rng.integers(len(names))])
+        claim = int(CLAIMED_SIZES[rng.integers(len(CLAIMED_SIZES))]) + int(rng.integers(-2, 3))
+        info.file_size = max(claim, 0)
+        if rng.integers(2):  # a stored member: both sizes agree, or only one of them lies
+            info.compress_size = info.file_size
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX timers")
+def test_random_size_claims_are_refused_within_bounded_memory(tmp_path):
+    rng = np.random.default_rng(7)
+    model = Sequential([Dense(3, 6, random_state=0), ReLU(), Dense(6, 2, random_state=1),
+                        Softmax()])
+    model.compile(optimizer=Adam(0.01))
+    original = tmp_path / "original.numnet"
+    save_model(model, original)
+    data = original.read_bytes()
+    path = tmp_path / "claims.numnet"
+    peaks = []
+    tracemalloc.start()  # NumPy reports its array buffers to tracemalloc too
+    try:
+        for case in range(N_CLAIMS):
+            path.write_bytes(claim_mutation(data, rng))
+            tracemalloc.reset_peak()
+            with time_limit(SECONDS_PER_LOAD), pytest.raises(ModelFileError):
+                load_model(path)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+    print(f"\nsize claims: {N_CLAIMS} files of ~{len(data)} bytes, largest traced peak "
+          f"{max(peaks) / 2**20:.2f} MiB")
+    assert max(peaks) < MAX_TRACED_BYTES

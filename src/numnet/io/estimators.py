@@ -22,12 +22,13 @@ Example
 """
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 
 from numnet.exceptions import ModelFileError
-from numnet.io.archive import read_archive, write_archive
+from numnet.io.archive import as_path, read_archive, write_archive
 from numnet.io.model_file import _build, _model_arrays, _numnet_version, _restore_arrays
 
 FORMAT = "numnet.sklearn"
@@ -38,6 +39,10 @@ _FITTED = ("classes_", "n_features_in_", "feature_names_in_", "n_outputs_", "n_l
            "out_activation_", "n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
            "validation_scores_", "best_validation_score_")
 _ARRAY_DTYPE = re.compile(r"[<>|=]?[iufbUO][0-9]{0,3}")
+# An array rebuilt from the config may take this many bytes per byte of its JSON
+# text (plus a little): numbers need no more, while a crafted ``<U999`` dtype
+# would turn each 3-byte "" into 4 KB.
+_ARRAY_BYTES_PER_CHAR, _ARRAY_BYTES_EXTRA = 64, 1024
 
 
 def save_estimator(est, path) -> None:
@@ -92,6 +97,7 @@ def load_estimator(path):
     """
     from numnet.sklearn import MLPClassifier, MLPRegressor
 
+    path = as_path(path)
     config, arrays = read_archive(path, FORMAT)
     classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
     if config.get("estimator") not in classes:
@@ -176,8 +182,22 @@ def _from_json(value, path):
         return {_hashable(_from_json(k, path)): _from_json(v, path) for k, v in value["__items__"]}
     if set(value) == {"__array__", "dtype"} and isinstance(value["dtype"], str) \
             and _ARRAY_DTYPE.fullmatch(value["dtype"]):
-        return np.array(_from_json(value["__array__"], path), dtype=np.dtype(value["dtype"]))
+        return _json_array(value, path)
     raise ModelFileError(f"{path}: unexpected entry {str(value)[:80]} in the estimator's config")
+
+
+def _json_array(value: dict, path) -> np.ndarray:
+    """Rebuild a tagged array, unless it would take far more memory than its JSON text."""
+    items = _from_json(value["__array__"], path)
+    dtype = np.dtype(value["dtype"])
+    cells = np.array(items, dtype=object)  # 8 bytes per value: bounded by the text already
+    width = dtype.itemsize or 4 * max((len(str(v)) for v in cells.flat), default=0)  # "<U": longest
+    allowed = _ARRAY_BYTES_EXTRA + _ARRAY_BYTES_PER_CHAR * len(json.dumps(value["__array__"]))
+    if cells.size * width > allowed:
+        raise ModelFileError(f"{path}: an array of {cells.size} values of dtype {dtype} in the "
+                             f"estimator's config would take {cells.size * width} bytes, far more "
+                             "than its text justifies; the file is damaged or was tampered with")
+    return np.array(items, dtype=dtype)
 
 
 def _hashable(key):

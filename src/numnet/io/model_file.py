@@ -33,12 +33,12 @@ import math
 import numpy as np
 
 from numnet.exceptions import ModelFileError
-from numnet.io.archive import read_archive, write_archive
+from numnet.io.archive import as_path, read_archive, write_archive
 from numnet.registry import LAYERS, LOSSES, OPTIMIZERS
 
 FORMAT = "numnet.Sequential"
 _OPTIMIZER = "optimizer/"
-_SLACK = 2**20  # values a config may imply beyond those stored (unbuilt layers)
+_SLACK = 2**20  # values a whole config may imply beyond those stored (unbuilt layers)
 
 
 # -- saving ---------------------------------------------------------------------
@@ -49,8 +49,9 @@ def save_model(model, path, include_optimizer: bool = True, metadata: dict | Non
     Parameters
     ----------
     model : Sequential
-    path : str or os.PathLike
-        Replaced only once the new file is completely written.
+    path : str, bytes or os.PathLike
+        Replaced only once the new file is completely written; on any error,
+        or SIGTERM while writing, the temporary file is removed.
     include_optimizer : bool, default True
         Also store the optimizer's state (moment estimates and step count), so
         that ``fit`` on the loaded model continues exactly as it would have.
@@ -68,8 +69,12 @@ def save_model(model, path, include_optimizer: bool = True, metadata: dict | Non
         If a layer, the loss or the optimizer is not registered (so the file
         could not be loaded), or the optimizer's state does not fit the model.
     TypeError
-        If a config holds something that is not JSON data.
+        If ``path`` is not a path, or a config holds something that is not JSON data.
+    OSError
+        If the file cannot be written: ``FileNotFoundError`` for a missing
+        folder, ``IsADirectoryError`` when ``path`` is a folder.
     """
+    path = as_path(path)
     _check_registered(model)
     arrays = _model_arrays(model)
     state = _optimizer_state(model) if include_optimizer else None
@@ -162,7 +167,8 @@ def load_model(path):
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
+        A regular file; links are followed.
 
     Returns
     -------
@@ -175,11 +181,16 @@ def load_model(path):
 
     Raises
     ------
+    TypeError
+        If ``path`` is not a path (a file object, say).
     ModelFileError
-        If the file does not exist, is not a numnet model file, or is damaged:
-        a pickle, extra or missing members, a shape or dtype that disagrees
-        with the config, a truncated file, an unknown format version, bad JSON.
+        If the file does not exist, is not a regular file (a folder, a device,
+        a named pipe), is not a numnet model file, or is damaged: a pickle,
+        extra or missing members, a shape or dtype that disagrees with the
+        config, sizes the file does not hold, a truncated file, an unknown
+        format version, bad JSON.
     """
+    path = as_path(path)
     config, arrays = read_archive(path, FORMAT)
     for key in ("model", "metadata", "preprocessing", "optimizer_state"):
         if key not in config:
@@ -218,26 +229,37 @@ def _check_sizes(model_config: dict, arrays: dict, path) -> None:
 
     A layer's parameters are products of its integer settings (Dense: n_inputs
     x n_neurons), so that product cannot much exceed the number of values the
-    file stores for the layer; an allowance of ``_SLACK`` values covers layers
-    that are not built yet. Checked before any layer is built.
+    file stores for the layer. What the layers imply beyond what is stored
+    (layers that are not built yet) may add up to ``_SLACK`` values for the
+    whole model, so that many layers just under it cannot add up to gigabytes.
+    Checked before any layer is built.
     """
     total = sum(a.size for a in arrays.values())
     n_features = model_config.get("n_features")
     if type(n_features) is int and n_features > max(total, _SLACK):
         raise ModelFileError(f"{path}: n_features={n_features} does not fit the {total} values "
                              "the file stores")
+    excess = 0
     for entry in model_config["layers"]:
-        config = entry.get("config") if isinstance(entry, dict) else None
-        if not isinstance(config, dict):
-            raise ModelFileError(f"{path}: a layer entry {entry!r} has no config object")
-        name = config.get("name")
-        prefixes = (f"params/{name}/", f"state/{name}/")
-        stored = sum(a.size for key, a in arrays.items() if key.startswith(prefixes))
-        sizes = [v for key, v in config.items()
-                 if type(v) is int and v > 0 and key != "random_state"]
-        if math.prod(sizes) > max(stored, _SLACK):
-            raise ModelFileError(f"{path}: layer {name!r} has settings {sizes} that do not fit the "
-                                 f"{stored} values the file stores for it")
+        name, implied, stored = _layer_sizes(entry, arrays, path)
+        excess += max(implied - stored, 0)
+        if excess > _SLACK:
+            raise ModelFileError(f"{path}: layer {name!r} has settings that imply {implied} "
+                                 f"values, which do not fit the {stored} values the file stores "
+                                 f"for it (the model's layers imply {excess} values more than "
+                                 f"stored, beyond the {_SLACK} allowed)")
+
+
+def _layer_sizes(entry, arrays: dict, path) -> tuple[str, int, int]:
+    """A layer's name, the values its integer settings imply, and the values stored for it."""
+    config = entry.get("config") if isinstance(entry, dict) else None
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: a layer entry {entry!r} has no config object")
+    name = config.get("name")
+    prefixes = (f"params/{name}/", f"state/{name}/")
+    stored = sum(a.size for key, a in arrays.items() if key.startswith(prefixes))
+    sizes = [v for key, v in config.items() if type(v) is int and v > 0 and key != "random_state"]
+    return name, math.prod(sizes), stored
 
 
 def _restore_arrays(model, arrays: dict, path) -> None:
