@@ -99,7 +99,8 @@ def returns_promptly(function, seconds=20):
 
 
 # -- sizes the file claims --------------------------------------------------------------------
-@pytest.mark.parametrize("shape", [[2**28], [2**32], [2**16, 2**16, 4]], ids=["1GiB", "16GiB", "64GiB"])
+@pytest.mark.parametrize("shape", [[2**28], [2**32], [2**16, 2**16, 4]],
+                         ids=["1GiB", "16GiB", "64GiB"])
 def test_a_config_claiming_huge_arrays_is_refused_against_the_file_size(good_file, shape):
     claim_array(good_file, shape)
     expect_error(good_file, r"claims arrays of \d+ bytes in all, but the file holds only \d+")
@@ -156,7 +157,8 @@ def test_an_empty_array_with_a_large_zero_extent_is_only_a_model_mismatch(good_f
 def test_a_header_that_agrees_with_the_config_but_data_cut_short(good_file):
     header = npy_bytes(np.zeros((4, 8), np.float32))[:-128]
     claim_array(good_file, [4, 8], data=header + b"\0" * 10)
-    expect_error(good_file, r"holds 10 bytes of data, but shape \(4, 8\) and dtype float32 need 128")
+    expect_error(good_file,
+                 r"holds 10 bytes of data, but shape \(4, 8\) and dtype float32 need 128")
 
 
 def test_a_header_whose_dtype_disagrees_with_the_member_size(good_file):
@@ -208,7 +210,7 @@ def test_members_that_share_their_bytes_are_refused(good_file):
         first, second = archive.getinfo("arrays/0.npy"), archive.getinfo("arrays/1.npy")
         directory = archive.start_dir
     # point arrays/1.npy's directory entry at arrays/0.npy's bytes
-    entry = data.index(b"PK\x01\x02" , directory)
+    entry = data.index(b"PK\x01\x02", directory)
     while data[entry + 46:entry + 46 + len(b"arrays/1.npy")] != b"arrays/1.npy":
         entry = data.index(b"PK\x01\x02", entry + 4)
     data[entry + 42:entry + 46] = first.header_offset.to_bytes(4, "little")
