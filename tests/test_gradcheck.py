@@ -368,3 +368,28 @@ def test_inference_mode_forward_keeps_no_cache_so_gradcheck_explains():
     with pytest.raises(ValueError, match="inference-mode forward keeps no caches for backward.*"
                                          "training=True"):
         gradcheck(PlainLinear(3, 2), X, training=False)
+
+
+class FastSine:
+    """``Y = sin(k X)`` with k = 1e4: curvature large enough to open a one-sided gap at eps."""
+
+    def __init__(self, skew=1.0):
+        self.params, self.grads, self.skew = {}, {}, skew
+
+    def forward(self, X, training=False):
+        self.X = X
+        return np.sin(1e4 * X)
+
+    def backward(self, dY):
+        return self.skew * 1e4 * np.cos(1e4 * self.X) * dY
+
+
+def test_a_wrong_gradient_at_a_strongly_curved_point_is_a_failure_not_a_kink():
+    # The one-sided differences differ by eps * f'' ~ 100, as large as the 1% error: only the
+    # second, smaller step tells curvature (gap shrinks with the step) from a kink.
+    report = gradcheck(FastSine(), X)
+    assert report.passed and report.kinks == [], str(report)
+    # eps**2 * f''' / 6 is 1.7e-5 of f' (over rtol): those entries are judged at eps / 10
+    assert report.arrays["input"].worst.step == pytest.approx(1e-7)
+    report = gradcheck(FastSine(skew=1.01), X)
+    assert len(report.failures) == X.size and report.kinks == []

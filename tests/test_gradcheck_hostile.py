@@ -43,7 +43,7 @@ class WrongShape(NaNGradient):
     ({"eps": "1e-6"}, TypeError, r"eps must be a number, got str"),
     ({"atol": float("nan")}, ValueError, r"atol must be a finite number >= 0, got nan"),
     ({"rtol": -1.0}, ValueError, r"rtol must be a finite number >= 0, got -1.0"),
-    ({"tolerance": float("nan")}, ValueError, r"rtol must be a finite number >= 0, got nan"),
+    ({"tolerance": float("nan")}, ValueError, r"tolerance must be a finite number >= 0, got nan"),
     ({"max_entries": 0}, ValueError, r"max_entries must be > 0, got 0"),
     ({"max_entries": -3}, ValueError, r"max_entries must be > 0, got -3"),
     ({"max_entries": 2.5}, TypeError, r"max_entries must be an int, got float"),

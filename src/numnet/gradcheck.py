@@ -36,8 +36,8 @@ from numnet._validation import check_finite, check_positive_int, check_random_st
 # Default tolerances, for float64 and the default eps = 1e-6 (u = 2.2e-16, unit round-off).
 # A central difference errs by truncation, eps**2 * |f'''| / 6 (about 2e-13 for O(1)
 # derivatives), plus round-off, about u * |f| / eps (about 2e-10 for an objective of
-# magnitude 1); eps = 1e-6 sits near the cube root of u, where the two balance.
-# (measured: at most 2.3e-10 on a 20-layer tanh net). ATOL is 50 times that floor: a
+# magnitude 1; at most 2.8e-10 measured on a 20-layer tanh net); eps = 1e-6 sits near
+# the cube root of u, where the two balance. ATOL is 50 times that floor: a
 # gradient entry near or below it (vanishing gradients, an entry that happens to be ~0)
 # cannot be resolved by finite differences, so a relative test alone fails correct
 # networks. RTOL bounds the relative error where gradients are large: 1e5 times the
@@ -64,6 +64,9 @@ class EntryCheck:
     left, right : float
         One-sided differences ``(f(x) - f(x - eps)) / eps`` and ``(f(x + eps) - f(x)) / eps``;
         far apart at a kink.
+    step : float
+        The step of these differences: ``eps``, or ``eps / 10`` where the first step
+        was too large for the curvature.
     at_kink : bool
         The probe crossed a non-differentiable point, so the entry is not judged.
     """
@@ -74,6 +77,7 @@ class EntryCheck:
     numeric: float
     left: float
     right: float
+    step: float = 1e-6
     at_kink: bool = False
 
     @property
@@ -261,13 +265,7 @@ def gradcheck(obj, X, y=None, *, eps: float = 1e-6, atol: float = ATOL, rtol: fl
     whose gradient with respect to the output is exactly ``G``. NaN or inf in
     an analytic or numeric derivative is a failure.
     """
-    rtol = rtol if tolerance is None else tolerance
-    eps, atol, rtol = (_check_float(value, name) for value, name in
-                       ((eps, "eps"), (atol, "atol"), (rtol, "rtol")))
-    if eps == 0:
-        raise ValueError("eps must be > 0 (the finite-difference step), got 0; the default is 1e-6")
-    if max_entries is not None:
-        max_entries = check_positive_int(max_entries, "max_entries")
+    eps, atol, rtol, max_entries = _check_settings(eps, atol, rtol, tolerance, max_entries)
     X = _check_data(X, "X")
     kind = _kind(obj)
     obj = copy.deepcopy(obj)
@@ -281,12 +279,24 @@ def gradcheck(obj, X, y=None, *, eps: float = 1e-6, atol: float = ATOL, rtol: fl
 
 
 # -- arguments -----------------------------------------------------------------
+def _check_settings(eps, atol, rtol, tolerance, max_entries) -> tuple:
+    """The validated ``eps, atol, rtol, max_entries`` (``tolerance`` replaces ``rtol``)."""
+    eps, atol = _check_float(eps, "eps"), _check_float(atol, "atol")
+    rtol = _check_float(rtol, "rtol") if tolerance is None else _check_float(tolerance, "tolerance")
+    if eps == 0:
+        raise ValueError("eps must be > 0 (the finite-difference step), got 0; the default is 1e-6")
+    if max_entries is not None:
+        max_entries = check_positive_int(max_entries, "max_entries")
+    return eps, atol, rtol, max_entries
+
+
 def _check_float(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value) or value < 0:
+        default = {"eps": 1e-6, "atol": ATOL}.get(name, RTOL)
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}; "
-                         f"the default is {dict(eps=1e-6, atol=ATOL, rtol=RTOL)[name]:g}")
+                         f"the default is {default:g}")
     return float(value)
 
 
@@ -493,7 +503,7 @@ def _pick_entries(size, max_entries, rng) -> np.ndarray:
 
 
 # A failing entry is probed again with the step divided by this factor, to tell a kink
-# from curvature (see _Prober.at_kink).
+# and a step too large for the curvature from a wrong gradient (see _Prober.refine).
 REFINE = 10
 
 
@@ -509,11 +519,11 @@ class _Prober:
 
     def __call__(self, name, get_array, index, analytic) -> EntryCheck:
         index = tuple(int(i) for i in index)
-        numeric, left, right = self.differences(name, get_array, index, self.eps)
-        entry = EntryCheck(name, index, float(analytic[index]), numeric, left, right)
-        if entry.score(self.atol, self.rtol) > 1 and self.at_kink(entry, get_array):
-            entry = dataclasses.replace(entry, at_kink=True)
-        return entry
+        differences = self.differences(name, get_array, index, self.eps)
+        entry = EntryCheck(name, index, float(analytic[index]), *differences, step=self.eps)
+        if entry.score(self.atol, self.rtol) <= 1:
+            return entry
+        return self.refine(entry, get_array)
 
     def differences(self, name, get_array, index, step) -> tuple:
         """Central, left and right differences of the objective in ``get_array()[index]``."""
@@ -532,23 +542,30 @@ class _Prober:
             return (float((plus - minus) / (h_plus - h_minus)), float((self.f0 - minus) / -h_minus),
                     float((plus - self.f0) / h_plus))
 
-    def at_kink(self, entry, get_array) -> bool:
-        """Whether a failing ``entry`` fails because ``x ± eps`` crosses a kink.
+    def refine(self, entry, get_array) -> EntryCheck:
+        """Judge a failing ``entry`` again with the step ``eps / REFINE``.
 
-        For a smooth f the one-sided differences differ by ``step * f''``: curvature
-        shrinks the gap with the step. A kink at ``x`` (within ``eps / REFINE`` of it)
-        keeps a gap of the jump in slope at every step; a kink between ``eps / REFINE``
-        and ``eps`` away is no longer crossed at the smaller step, where the entry then
-        passes. A wrong gradient at a smooth point does neither, so it stays a failure.
+        The one-sided differences of a smooth f differ by ``step * f''``: the gap shrinks
+        with the step. If the smaller step then agrees with the analytic value, eps was
+        too large for the curvature (the smaller step is judged) when the gap shrank so,
+        and a kink between ``eps / REFINE`` and ``eps`` away was crossed when it did not.
+        A kink at ``x`` keeps the gap (the jump in slope) at every step. A wrong gradient
+        at a smooth point does none of these, so it stays a failure.
         """
         try:
-            numeric, left, right = self.differences(entry.array, get_array, entry.index,
-                                                    self.eps / REFINE)
-        except ValueError:  # the smaller step is lost in rounding: no evidence of a kink
-            return False
-        smaller = dataclasses.replace(entry, numeric=numeric, left=left, right=right)
-        # Round-off grows like 1 / step, so the smaller step gets REFINE times the atol.
-        passes = smaller.score(self.atol * REFINE, self.rtol) <= 1
-        gap, kept_gap = abs(entry.right - entry.left), abs(right - left)
-        keeps_gap = kept_gap >= gap / 2 and kept_gap > self.atol * REFINE + self.rtol * abs(numeric)
-        return passes or keeps_gap  # False for NaN
+            smaller = dataclasses.replace(entry, step=self.eps / REFINE, **dict(zip(
+                ("numeric", "left", "right"),
+                self.differences(entry.array, get_array, entry.index, self.eps / REFINE))))
+        except ValueError:  # the smaller step is lost in rounding: keep the verdict
+            return entry
+        gap, kept_gap = abs(entry.right - entry.left), abs(smaller.right - smaller.left)
+        noise = self.noise(smaller.step)
+        if smaller.score(self.atol, self.rtol) <= 1:
+            smooth = abs(kept_gap - gap / REFINE) <= 0.1 * gap / REFINE + noise
+            return smaller if smooth else dataclasses.replace(entry, at_kink=True)
+        keeps_gap = kept_gap >= gap / 2 and kept_gap > noise + self.rtol * abs(smaller.numeric)
+        return dataclasses.replace(entry, at_kink=keeps_gap)  # False for NaN
+
+    def noise(self, step) -> float:
+        """A bound on round-off in a difference quotient: f(x ± step) err by a few ulp of f."""
+        return max(self.atol * REFINE, 64 * np.finfo(np.float64).eps * max(1.0, abs(self.f0)) / step)
