@@ -303,6 +303,15 @@ def test_an_identifier_column_is_refused_with_a_hint_to_drop_it(tmp_path, capsys
                    "looks like an identifier", "--drop customer")
 
 
+def test_a_text_column_with_more_levels_than_the_cap_is_refused(tmp_path, capsys):
+    n = 2400  # 1,200 levels: under half the rows, but over the cap of 1,000
+    data = write_table(tmp_path / "d.csv", n=n, code=[f"c{i % 1200}" for i in range(n)])
+    code, _, err = cli(capsys, "train", data, "--target", "y", "--out", tmp_path / "m.numnet",
+                       *FAST)
+    assert code == 1
+    one_error_line(err, "text column 'code' has 1200 distinct values in 2400 rows")
+
+
 def test_drop_leaves_a_column_out_in_train_predict_and_evaluate(tmp_path, capsys):
     data = write_table(tmp_path / "d.csv", n=120, customer=ids(120))
     out = tmp_path / "m.numnet"

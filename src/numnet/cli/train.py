@@ -137,9 +137,10 @@ def check_network_size(n_inputs: int, layers: list, n_outputs: int, batch_size: 
         shape = "-".join(map(str, widths))
         even = ", even with one input and one output" if n_inputs == n_outputs == 1 else ""
         raise ValueError(f"--layers {','.join(map(str, layers))} asks for a network ({shape}"
-                         f"{even}) with {n_params:,} parameters that needs about {needed / 2**30:.1f} GiB "
-                         f"to train, more than the {MAX_TRAINING_BYTES / 2**30:.0f} GiB numnet "
-                         "allows; use fewer or narrower layers, such as --layers 64,32")
+                         f"{even}) with {n_params:,} parameters that needs about "
+                         f"{needed / 2**30:.1f} GiB to train, more than the "
+                         f"{MAX_TRAINING_BYTES / 2**30:.0f} GiB numnet allows; use fewer or "
+                         "narrower layers, such as --layers 64,32")
 
 
 def _fit(model, prepared, args):
