@@ -259,6 +259,34 @@ def test_activation_is_finite_and_warning_free_at_plus_minus_1e4(make, dtype):
     assert Y.dtype == dtype and dX.dtype == dtype
 
 
+def gelu_reference(x):
+    """The tanh-approximate GELU written out, with no clipping (x**3 may overflow to inf)."""
+    with np.errstate(over="ignore"):
+        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))
+
+
+def test_gelu_gradient_matches_finite_differences_at_huge_inputs():
+    # A fixed step of 1e-6 vanishes next to 1e20, so the step is relative to |x|.
+    x = np.array([[-1e200, -1e20, -1e6, -30.0, -10.5, -9.5, -5.0, -0.5],
+                  [0.5, 5.0, 9.5, 10.5, 30.0, 1e6, 1e20, 1e200]])
+    h = 1e-6 * np.maximum(1.0, np.abs(x))
+    expected = (gelu_reference(x + h) - gelu_reference(x - h)) / (2 * h)
+    layer = GELU()
+    assert_allclose(layer.forward(x, training=True), gelu_reference(x), rtol=1e-12)
+    assert_allclose(layer.backward(np.ones_like(x)), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_gelu_backward_is_finite_where_float32_cubes_overflow():
+    x = np.array([[1e20, -1e20, 1e13, -1e13, 3e38, -3e38]], dtype=np.float32)
+    layer = GELU()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in x**3 any more
+        Y = layer.forward(x, training=True)
+        dX = layer.backward(np.ones_like(x))
+    assert_array_equal(dX, [[1.0, 0.0, 1.0, 0.0, 1.0, 0.0]])
+    assert_array_equal(Y, np.where(x > 0, x, 0.0))
+
+
 def test_softmax_backward_matches_independent_finite_differences():
     layer = Softmax()
     X = np.random.default_rng(0).normal(size=(5, 4))

@@ -7,26 +7,126 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
+_X_SHAPE = "(n_samples, n_features)"
+_X_HINT = "convert text or categorical columns to numbers first (for example one-hot encode them)"
+_NONFINITE_FIX = "remove or impute them before training"
+MAX_ENTRIES = 2**31  # one parameter array larger than this is a typo, not a network
+
 
 def check_random_state(random_state) -> np.random.Generator:
-    """Normalise ``random_state`` (None, int or Generator) to a ``np.random.Generator``.
+    """Normalise ``random_state`` (None, int >= 0 or Generator) to a ``np.random.Generator``.
 
     NumPy's global random state is never used or modified.
     """
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         # Draw a seed from the legacy object so that its stream still advances.
         return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    raise TypeError(
-        "random_state must be None, an int or a numpy.random.Generator, "
-        f"got {type(random_state).__name__}"
+    expected = "random_state must be an int >= 0, a numpy.random.Generator or None"
+    if isinstance(random_state, bool) or not isinstance(random_state, (numbers.Integral, np.integer)):
+        raise TypeError(f"{expected}, got {type(random_state).__name__} {random_state!r}; "
+                        "pass a seed such as 0")
+    if random_state < 0:
+        # NumPy's own text ("expected non-negative integer") does not say which argument.
+        raise ValueError(f"{expected}, got {random_state}; pass a seed such as 0")
+    return np.random.default_rng(int(random_state))
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype | None:
+    """Return ``dtype`` as a NumPy floating dtype (None stays None), or raise ``TypeError``.
+
+    Training takes small fractional steps, which integer weights cannot hold; the
+    check runs at construction so the mistake is caught before any data is seen.
+    """
+    if dtype is None:
+        return None
+    expected = f"{name} must be a floating dtype such as np.float32 or np.float64"
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{expected}, got {dtype!r}, which NumPy does not understand") from None
+    if resolved.kind != "f":
+        raise TypeError(f"{expected}, got {resolved.name}; weights and gradients need fractions, "
+                        "so pass dtype=np.float32 (the default) or np.float64")
+    return resolved
+
+
+def as_array(value, name: str, shape: str = _X_SHAPE) -> np.ndarray:
+    """``np.asarray(value)``, refusing masked entries and ragged rows in numnet's own words.
+
+    Parameters
+    ----------
+    value : array-like
+    name : str
+        The argument's name in messages.
+    shape : str
+        The expected shape, as the fix in the message for ragged rows.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        return _unmasked(value, name)
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):  # ragged lists: NumPy's text names no argument
+        raise ValueError(f"{name} could not be converted to an array: {_ragged(value)}; pass a "
+                         f"rectangular array of shape {shape}") from None
+
+
+def _unmasked(value: np.ma.MaskedArray, name: str) -> np.ndarray:
+    """The data of a masked array that masks nothing; otherwise raise.
+
+    ``np.asarray`` would silently drop the mask and train on whatever the masked
+    entries hold, so masked entries are refused unless there are none.
+    """
+    mask = np.ma.getmaskarray(value)
+    if not mask.any():
+        return np.asarray(np.ma.getdata(value))
+    first = tuple(int(i) for i in np.argwhere(mask)[0])
+    rows = f"{name}.mask.any(axis=1)" if mask.ndim == 2 else f"{name}.mask"
+    raise ValueError(
+        f"{name} is a masked array with {int(mask.sum())} masked entries (first at {first}), and "
+        f"numnet does not skip masked values; fill them, e.g. {name}.filled({name}.mean()), or "
+        f"drop those rows from every array, e.g. keep = ~{rows}"
     )
+
+
+def _ragged(value) -> str:
+    """Say how the rows of a nested sequence that NumPy could not stack differ."""
+    try:
+        lengths = sorted({len(row) for row in value})
+    except TypeError:  # some rows are numbers, others sequences
+        return "some rows are numbers and others are sequences"
+    if len(lengths) > 1:
+        shown = ", ".join(str(n) for n in lengths[:5])
+        return f"its rows have different lengths ({shown})"
+    return "its rows do not all have the same shape"
+
+
+def check_real_dtype(arr: np.ndarray, name: str, hint: str = _X_HINT) -> None:
+    """Raise ``TypeError`` unless ``arr`` holds real numbers (bool, int or float).
+
+    ``hint`` says how to turn text into numbers; dates, durations and complex
+    numbers get their own advice.
+    """
+    kind = arr.dtype.kind
+    if kind == "M":
+        raise TypeError(f"{name} holds dates (dtype {arr.dtype}); convert them to numbers first, "
+                        f"e.g. days since the first date: ({name} - {name}.min()) / "
+                        "np.timedelta64(1, 'D')")
+    if kind == "m":
+        raise TypeError(f"{name} holds durations (dtype {arr.dtype}); convert them to numbers "
+                        f"first, e.g. in seconds: {name} / np.timedelta64(1, 's')")
+    if kind == "c":
+        raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}; pass {name}.real or "
+                        f"np.abs({name}) if that is what you mean")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}; {hint}")
 
 
 def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = None,
@@ -42,32 +142,38 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
         The compute dtype; other dtypes are converted once, here.
     n_features : int, optional
         The number of columns expected.
+    allow_empty : bool
+        Accept zero samples.
+    ndim : int
+        The number of dimensions expected (2: samples by features).
+
+    Raises
+    ------
+    TypeError
+        For text, dates, durations or complex numbers.
+    ValueError
+        For a wrong shape, no samples or features, masked entries, NaN or inf, or
+        values that overflow ``dtype``.
     """
     if (type(X) is np.ndarray and X.dtype == dtype and X.ndim == ndim == 2 and X.shape[0]
-            and X.flags.c_contiguous and (n_features is None or X.shape[1] == n_features)):
+            and X.shape[1] and X.flags.c_contiguous and (n_features is None or X.shape[1] == n_features)):
         # Fast path for arrays that already have the right form (every predict call):
         # only finiteness is left to check.
         check_finite(X, name)
         return X
     if (type(X) is np.ndarray and X.dtype.kind in "fiu" and X.ndim == ndim == 2 and X.shape[0]
-            and (n_features is None or X.shape[1] == n_features)):
+            and X.shape[1] and (n_features is None or X.shape[1] == n_features)):
         # Numeric arrays of another dtype (float64 from pandas or scikit-learn): convert once.
-        X = np.ascontiguousarray(X, dtype=dtype)
-        check_finite(X, name)
-        return X
+        return as_float_array(X, dtype, name)
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got a string")
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must hold numbers, got dtype {arr.dtype}; convert text or categorical "
-            "columns to numbers first (for example one-hot encode them)"
-        )
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
+    arr = as_array(X, name)
+    check_real_dtype(arr, name)
+    _check_shape(arr, name, ndim, n_features, allow_empty)
+    return as_float_array(arr, dtype, name)
+
+
+def _check_shape(arr: np.ndarray, name: str, ndim: int, n_features, allow_empty: bool) -> None:
     if ndim == 2 and arr.ndim == 1:
         raise ValueError(
             f"{name} must be 2-D of shape (n_samples, n_features), got a 1-D array of shape "
@@ -82,30 +188,65 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
         )
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one sample")
+    if ndim == 2 and arr.shape[1] == 0:
+        # A network on no features can only learn a constant: almost surely a column selection gone wrong.
+        raise ValueError(f"{name} has no feature columns (shape {arr.shape}); pass at least one "
+                         "feature per sample")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but this model was built for {n_features}; "
             f"pass an array of shape (n_samples, {n_features})"
         )
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr, name)
-    return arr
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
+def as_float_array(arr: np.ndarray, dtype, name: str, fix: str = "scale the data or use "
+                   "dtype=np.float64", nonfinite_fix: str = _NONFINITE_FIX) -> np.ndarray:
+    """``arr`` as a finite C-contiguous array of ``dtype``, or a ``ValueError``.
+
+    Values that are finite in ``arr`` but too large for ``dtype`` (1e39 in float32)
+    are reported as an overflow with ``fix``, not as the inf they became; NaN and
+    inf that were there already are reported with ``nonfinite_fix``.
+    """
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    if _all_finite(out):
+        return out
+    if out.dtype != arr.dtype and _all_finite(arr):
+        raise ValueError(_overflow_message(arr, out.dtype, name, fix))
+    # Names the user's own NaN/inf, at their positions.
+    check_finite(arr if arr.dtype.kind in "fc" else out, name, nonfinite_fix)
+    return out
+
+
+def _overflow_message(arr: np.ndarray, dtype: np.dtype, name: str, fix: str) -> str:
+    peak = arr.flat[int(np.argmax(np.abs(arr)))]
+    where = f"up to {float(peak):.2g}" if peak > 0 else f"down to {float(peak):.2g}"
+    return (f"{name} has values {where}, beyond {dtype.name}'s {float(np.finfo(dtype).max):.2g}; "
+            f"{fix}")
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """True when every entry is finite; one cheap float64 sum in the common case.
+
+    A finite sum proves every entry finite (NaN and inf propagate through addition);
+    only when it is not finite (or the sum itself overflowed) is the full check needed.
+    The sum runs in float64 so that large but finite float32 values cannot overflow it.
+    """
+    if arr.dtype.kind not in "fc":
+        return True
+    return math.isfinite(arr.sum(dtype=np.float64)) or bool(np.isfinite(arr).all())
+
+
+def check_finite(arr: np.ndarray, name: str, fix: str = _NONFINITE_FIX) -> None:
     """Raise ``ValueError`` naming the first rows and columns that hold NaN or inf."""
-    # A finite sum proves every entry finite (NaN and inf propagate through addition) in one
-    # cheap call; only when it is not finite (or it overflowed) is the full check needed.
-    # The sum runs in float64 so that large but finite float32 values cannot overflow it.
-    if arr.dtype.kind == "f" and not math.isfinite(arr.sum(dtype=np.float64)) \
-            and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))
-        where = ", ".join(str(tuple(int(i) for i in idx)) for idx in bad[:5])
-        kind = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(
-            f"{name} contains {kind} or other non-finite values ({len(bad)} entries, first at "
-            f"{where}); remove or impute them before training"
-        )
+    if _all_finite(arr):
+        return
+    bad = np.argwhere(~np.isfinite(arr))
+    where = ", ".join(str(tuple(int(i) for i in idx)) for idx in bad[:5])
+    kind = "NaN" if np.isnan(arr).any() else "inf"
+    raise ValueError(
+        f"{name} contains {kind} or other non-finite values ({len(bad)} entries, first at "
+        f"{where}); {fix}"
+    )
 
 
 def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
@@ -125,3 +266,69 @@ def check_consistent_length(X: np.ndarray, y, name_y: str = "y") -> None:
             f"X and {name_y} have different numbers of samples: X has {len(X)} rows, "
             f"{name_y} has {len(y)}; they must match one to one"
         )
+
+
+def check_weight_array(value, target: np.ndarray, name: str) -> np.ndarray:
+    """``value`` as a finite array of ``target``'s shape and dtype, for ``set_weights``.
+
+    Parameters
+    ----------
+    value : array-like
+    target : ndarray
+        The parameter or state array that ``value`` will be copied into.
+    name : str
+        ``"layer_name/param_name"``, for messages.
+    """
+    arr = as_array(value, name, str(target.shape))
+    check_real_dtype(arr, name, "pass the arrays that get_weights() returns")
+    if arr.shape != target.shape:
+        hint = " (it looks transposed)" if arr.shape[::-1] == target.shape and arr.ndim == 2 else ""
+        raise ValueError(f"{name} must have shape {target.shape}, got {arr.shape}{hint}")
+    return as_float_array(
+        arr, target.dtype, name, fix="scale them down or use a float64 model (dtype=np.float64)",
+        nonfinite_fix="a model with NaN or inf weights predicts NaN; pass finite weights, e.g. "
+                      "those get_weights() returned before training diverged")
+
+
+def check_allocation(shape: tuple, dtype, what: str, fix: str) -> None:
+    """Refuse an array too large to allocate, before NumPy fails with a bare ``MemoryError``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+    dtype : numpy dtype
+    what : str
+        The array, as the message names it, e.g. ``"Dense(3, 1000000000000)'s weights"``.
+    fix : str
+        How to make it smaller.
+
+    Raises
+    ------
+    ValueError
+        When the array has more than :data:`MAX_ENTRIES` entries or needs more bytes
+        than the machine's physical memory; the message gives the size in GB.
+    """
+    entries = math.prod(int(n) for n in shape)
+    nbytes = entries * np.dtype(dtype).itemsize
+    memory = physical_memory()
+    if entries > MAX_ENTRIES:
+        limit = f"more than the {MAX_ENTRIES:,} entries numnet allows in one array"
+    elif memory is not None and nbytes > memory:
+        limit = f"more than this machine's {_gigabytes(memory)} GB of memory"
+    else:
+        return
+    raise ValueError(f"{what} would need {entries:,} entries ({_gigabytes(nbytes)} GB in "
+                     f"{np.dtype(dtype).name}), {limit}; {fix}")
+
+
+def physical_memory() -> int | None:
+    """The machine's physical memory in bytes, or None where the OS does not say (Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gigabytes(nbytes: int) -> str:
+    gb = nbytes / 1e9
+    return f"{gb:,.1f}" if gb >= 1 else f"{gb:.2g}"

@@ -84,19 +84,31 @@ class GELU(Activation):
     """Gaussian error linear unit, tanh approximation (as in BERT and GPT-2).
 
     ``0.5 x (1 + tanh(u))`` with ``u = sqrt(2/pi) (x + 0.044715 x^3)``.
+
+    Notes
+    -----
+    The derivative is ``0.5 (1 + tanh u) + 0.5 x (1 - tanh² u) du/dx`` with
+    ``du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x²)``. The cubic sees ``x`` clipped to
+    ``±10``: there ``|u| > 43`` and ``tanh u`` is already exactly ±1 in float32
+    and float64, so nothing changes, but ``x³`` can no longer overflow (from
+    ``|x| ~ 7e12`` in float32), which made the backward ``0 * inf = NaN``.
     """
 
     _C = math.sqrt(2.0 / math.pi)
+    _CUBIC_LIMIT = 10.0
 
     def forward(self, X, training=False):
         self._X = X
-        self._tanh = np.tanh(self._C * (X + 0.044715 * X**3))
+        Xc = np.clip(X, -self._CUBIC_LIMIT, self._CUBIC_LIMIT)
+        self._tanh = np.tanh(self._C * (Xc + 0.044715 * Xc**3))
         return 0.5 * X * (1.0 + self._tanh)
 
     def backward(self, dY):
         X, t = self._X, self._tanh
-        du_dx = self._C * (1.0 + 3 * 0.044715 * X**2)
-        return dY * (0.5 * (1.0 + t) + 0.5 * X * (1.0 - t * t) * du_dx)
+        # Where |x| > 10, 1 - tanh² u is exactly 0, so the clipped x gives that term exactly.
+        Xc = np.clip(X, -self._CUBIC_LIMIT, self._CUBIC_LIMIT)
+        du_dx = self._C * (1.0 + 3 * 0.044715 * Xc**2)
+        return dY * (0.5 * (1.0 + t) + 0.5 * Xc * (1.0 - t * t) * du_dx)
 
 
 @LAYERS.register("sigmoid", "logistic")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet._validation import check_float_dtype
 from numnet.registry import LAYERS, serialize  # noqa: F401  (re-exported for subclasses)
 
 
@@ -40,7 +41,7 @@ class Layer:
 
     def __init__(self, name: str | None = None, dtype=None):
         self.name = name
-        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.dtype = check_float_dtype(dtype, f"{type(self).__name__} dtype")  # int32: refused here, not in fit
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
@@ -94,7 +95,7 @@ class Layer:
     # -- dtype and config ---------------------------------------------------
     def set_dtype(self, dtype) -> None:
         """Convert parameters, gradients and state to ``dtype`` (e.g. float64 for gradcheck)."""
-        self.dtype = np.dtype(dtype)
+        self.dtype = check_float_dtype(dtype, "dtype")
         for store in (self.params, self.grads, self.state):
             for key, value in store.items():
                 store[key] = value.astype(self.dtype)

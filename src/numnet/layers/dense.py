@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from numnet._validation import check_random_state
+from numnet._validation import check_allocation, check_random_state
 from numnet.layers.base import Layer
 from numnet.layers.initializers import get_initializer
 from numnet.registry import LAYERS, INITIALIZERS, serialize
@@ -77,6 +77,8 @@ class Dense(Layer):
             raise ValueError(f"Dense layer {self.name or ''} expects {self.n_inputs} inputs, got {n_inputs}")
         super().build((n_inputs,), dtype)
         self.n_inputs = n_inputs
+        check_allocation((n_inputs, self.n_neurons), self.dtype, f"Dense({n_inputs}, {self.n_neurons})'s "
+                         "weights", "use fewer inputs or neurons")  # not NumPy's bare MemoryError
         seed = self.random_state
         if seed is None:  # a recorded seed lets a seeded model tell these weights are untouched
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)

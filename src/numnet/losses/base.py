@@ -13,11 +13,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet._validation import check_consistent_length, check_finite
+from numnet._validation import (as_array, as_float_array, check_consistent_length, check_finite,
+                                check_real_dtype)
+
+Y_SHAPE = "(n_samples,) or (n_samples, n_outputs)"
+TARGET_FIX = "scale the targets (e.g. standardise them) or use dtype=np.float64"
+_LABEL_HINT = ("encode string labels as integers 0..n_classes-1 first "
+               "(numnet.sklearn.MLPClassifier does this for you)")
 
 
 class Loss:
-    """Base class for losses; see the module docstring for the contract."""
+    """Base class for losses; see the module docstring for the contract.
+
+    ``is_classification`` is True for losses on class targets, False for
+    regression losses and None when unknown (a user's own loss): ``fit`` refuses
+    ``class_weight`` only when it is False.
+    """
+
+    is_classification: bool | None = None
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
         raise NotImplementedError("subclasses implement forward")
@@ -27,6 +40,18 @@ class Loss:
 
     def __call__(self, y_pred, y_true, sample_weight=None) -> float:
         return self.forward(y_pred, y_true, sample_weight)
+
+    # What forward keeps for backward: the last batch's probabilities, targets,
+    # weights and residuals. Freed after fit, never pickled or deep-copied.
+    _CACHES = ("_P", "_T", "_w", "_labels", "_R")
+
+    def clear_cache(self) -> None:
+        """Drop what the last ``forward`` kept for ``backward``."""
+        for name in self._CACHES:
+            self.__dict__.pop(name, None)
+
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key not in self._CACHES}
 
     def logits_loss(self, output_layer) -> "Loss | None":
         """A loss on the *inputs* of ``output_layer`` whose gradient is fused with it.
@@ -47,7 +72,7 @@ class Loss:
                 f"y must have shape (n_samples, {n_outputs}) to match the model's {n_outputs} "
                 f"outputs, got {np.shape(y)}"
             )
-        return np.ascontiguousarray(y, dtype=dtype)
+        return as_float_array(y, dtype, "y", fix=TARGET_FIX)
 
     def get_config(self) -> dict:
         return {}
@@ -62,12 +87,9 @@ class Loss:
 
 
 def _as_numeric(y, name: str) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must hold numbers, got dtype {arr.dtype}; encode string labels as integers "
-            "0..n_classes-1 first (numnet.sklearn.MLPClassifier does this for you)"
-        )
+    """``y`` as an array of real numbers, all finite; raises in numnet's words otherwise."""
+    arr = as_array(y, name, Y_SHAPE if name == "y" else "(n_samples,)")
+    check_real_dtype(arr, name, _LABEL_HINT if name == "y" else "pass one number per sample")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass one target per sample")
     check_finite(arr, name)  # names the first bad rows and says how to fix it
@@ -93,7 +115,9 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be 1-D of shape (n_samples,), got shape {w.shape}")
     check_consistent_length(X, w, "sample_weight")
     if (w < 0).any():
-        raise ValueError("sample_weight must be >= 0")
+        row = int(np.argmax(w < 0))
+        raise ValueError(f"sample_weight must be >= 0, found {w[row]:g} at row {row}; a weight "
+                         "says how much a sample counts (0 = not at all)")
     return w
 
 

@@ -7,7 +7,8 @@ import numpy as np
 
 from numnet.layers.activations import Sigmoid, Softmax, row_indices, row_max, row_sum, sigmoid
 from numnet.layers.masked_softmax import MaskedSoftmax
-from numnet.losses.base import Loss, _as_numeric, reduce_mean, weights_column
+from numnet._validation import as_float_array
+from numnet.losses.base import TARGET_FIX, Loss, _as_numeric, reduce_mean, weights_column
 from numnet.registry import LOSSES
 
 
@@ -25,7 +26,9 @@ class CategoricalCrossEntropy(Loss):
         Targets become ``(1 - s) * one_hot + s / n_classes``.
 
     Targets ``y_true`` are integer labels of shape (n_samples,) or one-hot /
-    probability rows of shape (n_samples, n_classes).
+    probability rows of shape (n_samples, n_classes): ``fit`` and ``evaluate``
+    refuse rows with entries outside [0, 1] or that do not sum to 1 (label
+    smoothing is applied to valid rows, inside the loss).
 
     Notes
     -----
@@ -41,6 +44,9 @@ class CategoricalCrossEntropy(Loss):
     >>> round(loss.forward(np.array([[2.0, 0.0, 0.0]]), np.array([0])), 4)
     0.2395
     """
+
+    is_classification = True
+    _empty_rows_allowed = False  # the masked loss accepts all-zero rows (samples it does not score)
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0):
         if not 0.0 <= label_smoothing < 1.0:
@@ -70,7 +76,8 @@ class CategoricalCrossEntropy(Loss):
                 f"{n_outputs} outputs; pass integer labels of shape (n_samples,) or one-hot "
                 f"targets of shape (n_samples, {n_outputs})"
             )
-        return np.ascontiguousarray(y, dtype=dtype)
+        _check_target_rows(y, self._empty_rows_allowed)
+        return as_float_array(y, dtype, "y", fix=TARGET_FIX)
 
     def _targets(self, y_true, n_classes, dtype):
         """Dense target rows (n_samples, n_classes), label smoothing applied."""
@@ -85,9 +92,9 @@ class CategoricalCrossEntropy(Loss):
 
     def forward(self, y_pred, y_true, sample_weight=None):
         y_true = np.asarray(y_true)
-        if y_true.ndim == 1 and y_true.dtype.kind not in "iu":
-            y_true = y_true.astype(np.int64)
         n, k = y_pred.shape
+        if y_true.ndim == 1 and y_true.dtype.kind not in "iu":
+            y_true = _check_labels(y_true, k)  # before the cast: 1e20 would wrap to a negative int
         self._w = weights_column(sample_weight, n, y_pred.dtype)
         sparse = y_true.ndim == 1 and not self.label_smoothing
         if y_true.ndim == 1 and (y_true.min() < 0 or y_true.max() >= k):
@@ -166,6 +173,8 @@ class BinaryCrossEntropy(Loss):
         and the gradient is ``(sigmoid(z) - t) / (n k)``.
     """
 
+    is_classification = True
+
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
 
@@ -178,8 +187,12 @@ class BinaryCrossEntropy(Loss):
 
     def prepare_targets(self, y, n_outputs, dtype):
         T = super().prepare_targets(y, n_outputs, dtype)
-        if ((T < 0) | (T > 1)).any():
-            raise ValueError("binary cross-entropy targets must lie in [0, 1] (0/1 labels)")
+        outside = (T < 0) | (T > 1)
+        if outside.any():
+            row, col = (int(i) for i in np.argwhere(outside)[0])
+            raise ValueError(f"binary cross-entropy targets must lie in [0, 1] (0/1 labels), found "
+                             f"{T[row, col]:g} in row {row} ({int(outside.sum())} such entries); "
+                             "encode each label as 0 or 1")
         return T
 
     def forward(self, y_pred, y_true, sample_weight=None):
@@ -235,18 +248,60 @@ def _exp_floor(dtype) -> float:
 
 
 def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:
-    if not np.issubdtype(y.dtype, np.integer):
-        if not np.all(np.mod(y, 1) == 0):
+    """Integer labels (n_samples,) in ``[0, n_classes)`` as int64, or a ``ValueError``.
+
+    The range is checked on the values as given, before the cast to int64:
+    a label of 1e20 would otherwise wrap to -9223372036854775808 in the message.
+    """
+    if not np.issubdtype(y.dtype, np.integer) and y.dtype != bool:
+        fractional = np.mod(y, 1) != 0
+        if fractional.any():
+            row = int(np.argmax(fractional))
             raise ValueError(
                 "integer class labels expected for categorical cross-entropy, got fractional "
-                "values; pass labels 0..n_classes-1 or one-hot rows"
+                f"values (e.g. {y[row]:g} in row {row}); pass labels 0..n_classes-1 or one-hot rows"
             )
-    labels = y.astype(np.int64)
-    bad = (labels < 0) | (labels >= n_classes)
+    bad = (y < 0) | (y >= n_classes)
     if bad.any():
+        found = ", ".join(_label_text(v) for v in np.unique(y[bad])[:10])
         raise ValueError(
             f"labels must be in [0, {n_classes}) for a model with {n_classes} outputs, found "
-            f"{sorted(set(labels[bad].tolist()))[:10]} (rows {np.flatnonzero(bad)[:10].tolist()}); "
+            f"[{found}] (rows {np.flatnonzero(bad)[:10].tolist()}); "
             "encode labels as 0..n_classes-1 or widen the output layer"
         )
-    return labels
+    return y.astype(np.int64)
+
+
+def _label_text(value) -> str:
+    """A label as the user wrote it: 2.0 as "2", but 1e20 as "1e+20" (not a wrapped int64)."""
+    if isinstance(value, np.floating) and abs(value) < 2**53:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, np.floating) else str(int(value))
+
+
+def _check_target_rows(T: np.ndarray, empty_rows_allowed: bool = False) -> None:
+    """Refuse one-hot / probability rows (n_samples, n_classes) that are not distributions.
+
+    Soft targets are fine; what the loss cannot mean is a negative probability,
+    one above 1, or rows that do not sum to 1 (the fused gradient ``p - t``
+    assumes they do). The message names the first offending row.
+    """
+    for outside, what in ((T < 0, "negative"), (T > 1, "above 1")):
+        if outside.any():
+            row, col = (int(i) for i in np.argwhere(outside)[0])
+            raise ValueError(
+                f"one-hot / probability targets must lie in [0, 1], but y has {what} entries: row "
+                f"{row} holds {T[row, col]:g} in column {col} ({int(outside.sum())} such entries); "
+                "pass integer labels of shape (n_samples,) or rows of 0/1 (or class probabilities)"
+            )
+    sums = T.sum(axis=1, dtype=np.float64)
+    off = np.abs(sums - 1.0) > 1e-3  # float32 probabilities sum to 1 only within rounding
+    if empty_rows_allowed:
+        off &= sums != 0
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"each row of one-hot / probability targets must sum to 1, but row {row} of y sums to "
+            f"{sums[row]:.4g} ({int(off.sum())} such rows); normalise with "
+            "y / y.sum(axis=1, keepdims=True) or pass integer labels"
+        )

@@ -6,7 +6,7 @@ import numpy as np
 from numnet.layers.activations import Softmax
 from numnet.layers.masked_softmax import MaskedSoftmax, check_mask, masked_softmax_parts
 from numnet.losses.base import reduce_mean, weights_column
-from numnet.losses.crossentropy import CategoricalCrossEntropy
+from numnet.losses.crossentropy import CategoricalCrossEntropy, _check_labels
 from numnet.registry import LOSSES
 
 _POLICIES = ("error", "ignore")
@@ -62,6 +62,7 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
     """
 
     accepts_mask = True
+    _empty_rows_allowed = True  # an all-zero target row is fine for a sample it does not score
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  masked_target: str = "error"):
@@ -97,7 +98,7 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         ValueError
             With ``masked_target="error"`` when any row offends; the message lists them.
         """
-        y_true = _as_targets(y_true)
+        y_true = _as_targets(y_true, mask.shape[1])
         if y_true.ndim == 1:
             bad = ~mask[np.arange(len(y_true)), y_true]
         else:
@@ -113,7 +114,7 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
             raise ValueError(f"y_pred must be 2-D (n_samples, n_classes), got shape {y_pred.shape}")
         n, k = y_pred.shape
         allowed = np.ones((n, k), dtype=bool) if mask is None else check_mask(mask, n, k)
-        self._T = self._target_rows(_as_targets(y_true), allowed, y_pred.dtype)
+        self._T = self._target_rows(_as_targets(y_true, k), allowed, y_pred.dtype)
         self._w = weights_column(sample_weight, n, y_pred.dtype)
         if self.from_logits:
             self._P, log_p = masked_softmax_parts(y_pred, allowed, with_log=True)
@@ -130,8 +131,6 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         n, k = allowed.shape
         if y_true.ndim == 1:
             if y_true.size and (y_true.min() < 0 or y_true.max() >= k):
-                from numnet.losses.crossentropy import _check_labels
-
                 _check_labels(y_true, k)  # raises, naming the labels (a negative one would wrap)
             T = np.zeros((n, k), dtype=dtype)
             T[np.arange(n), y_true] = 1.0
@@ -161,10 +160,11 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         return {**super().get_config(), "masked_target": self.masked_target}
 
 
-def _as_targets(y_true) -> np.ndarray:
+def _as_targets(y_true, n_classes: int) -> np.ndarray:
+    """Targets as an array; float labels checked before the cast (1e20 would wrap to a negative int)."""
     y_true = np.asarray(y_true)
     if y_true.ndim == 1 and not np.issubdtype(y_true.dtype, np.integer):
-        y_true = y_true.astype(np.int64)
+        y_true = _check_labels(y_true, n_classes)
     return y_true
 
 

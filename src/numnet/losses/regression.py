@@ -10,6 +10,8 @@ from numnet.registry import LOSSES
 class _ElementwiseLoss(Loss):
     """Shared plumbing: residual ``r = y_pred - y_true`` and the weighting."""
 
+    is_classification = False
+
     def _residual(self, y_pred, y_true, sample_weight):
         T = np.asarray(y_true, dtype=y_pred.dtype)
         if T.shape != y_pred.shape:

@@ -43,11 +43,27 @@ def _weights(sample_weight, n):
     return np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
 
 
-def predicted_labels(y_pred: np.ndarray) -> np.ndarray:
-    """Class labels from outputs: argmax over classes, or a 0.5 threshold for one sigmoid output."""
+def predicted_labels(y_pred: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Class labels from outputs: argmax over classes, or a 0.5 threshold for one sigmoid output.
+
+    Parameters
+    ----------
+    y_pred : ndarray of shape (n_samples, n_outputs)
+    mask : ndarray of bool, shape (n_samples, n_outputs), optional
+        Allowed classes per sample (for a model ending in MaskedSoftmax).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_samples,)
+        -1 for a sample whose mask allows no class: its outputs are all 0, and
+        argmax would name class 0, which is masked.
+    """
     if y_pred.ndim == 1 or y_pred.shape[1] == 1:
         return (y_pred.reshape(-1) > 0.5).astype(np.int64)
-    return np.argmax(y_pred, axis=1)
+    labels = np.argmax(y_pred, axis=1)
+    if mask is not None:
+        labels[~mask.any(axis=1)] = -1
+    return labels
 
 
 @METRICS.register("accuracy", "acc")
@@ -156,6 +172,18 @@ class R2Score(Metric):
         return float(np.mean(r2))
 
 
+def get_metrics(specs) -> list[Metric]:
+    """Metric instances from ``compile``'s ``metrics``: None, one spec, or a list or tuple of them."""
+    if specs is None:
+        return []
+    if isinstance(specs, (str, dict, Metric)) or callable(specs):
+        specs = [specs]
+    if not isinstance(specs, (list, tuple)):
+        raise TypeError(f"metrics must be a list of metric names, Metric objects or functions, got "
+                        f"{type(specs).__name__} {specs!r}; pass e.g. metrics=['accuracy']")
+    return [get_metric(spec) for spec in specs]
+
+
 def get_metric(spec) -> Metric:
     """A metric instance from a name, a Metric, or a plain function ``f(y_true, y_pred)``."""
     if isinstance(spec, Metric):
@@ -164,7 +192,8 @@ def get_metric(spec) -> Metric:
         return METRICS.get(spec)
     if callable(spec):
         return FunctionMetric(spec)
-    raise TypeError(f"a metric must be a name, a Metric or a function, got {type(spec).__name__}")
+    raise TypeError(f"a metric must be a name, a Metric or a function, got {type(spec).__name__} "
+                    f"{spec!r}; pass e.g. 'accuracy'")
 
 
 class FunctionMetric(Metric):

@@ -5,10 +5,11 @@ import warnings
 
 import numpy as np
 
-from numnet._validation import check_array, check_positive_int, check_random_state
+from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
+                                check_weight_array)
 from numnet.layers.base import Layer
 from numnet.losses.base import Loss
-from numnet.model.metrics import get_metric, predicted_labels
+from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters
 from numnet.optimizers.base import Optimizer
 from numnet.registry import LAYERS, LOSSES, OPTIMIZERS, deserialize, serialize
@@ -46,7 +47,7 @@ class Sequential:
     def __init__(self, layers=None, dtype=None, random_state=None, name: str | None = None):
         self.layers: list[Layer] = []
         self.name = name or "sequential"
-        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.dtype = check_float_dtype(dtype, "Sequential dtype")  # int32 would fail only in fit
         self.random_state = random_state
         self._rng = check_random_state(random_state)
         self.loss = self.optimizer = None
@@ -153,7 +154,7 @@ class Sequential:
 
     def set_dtype(self, dtype) -> "Sequential":
         """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack."""
-        self.dtype = np.dtype(dtype)
+        self.dtype = check_float_dtype(dtype, "dtype")
         for layer in self.layers:
             self._convert(layer)
         if self.n_features is not None:
@@ -181,16 +182,18 @@ class Sequential:
                 for store in (layer.params, layer.state) for value in store.values()]
 
     def set_weights(self, weights: list) -> None:
-        """Copy ``weights`` (as returned by :meth:`get_weights`) into the model."""
+        """Copy ``weights`` (as returned by :meth:`get_weights`) into the model.
+
+        Every array is checked first (shape, real numbers, no NaN or inf, no overflow of
+        the model's dtype), so a bad list raises a ``ValueError`` and changes nothing.
+        """
         targets = [(layer.name, key, value) for layer in self.layers
                    for store in (layer.params, layer.state) for key, value in store.items()]
         if len(weights) != len(targets):
             raise ValueError(f"set_weights got {len(weights)} arrays, the model has {len(targets)}")
-        for (layer_name, key, target), value in zip(targets, weights):
-            value = np.asarray(value)
-            if value.shape != target.shape:
-                hint = " (it looks transposed)" if value.shape[::-1] == target.shape and value.ndim == 2 else ""
-                raise ValueError(f"{layer_name}/{key} must have shape {target.shape}, got {value.shape}{hint}")
+        checked = [check_weight_array(value, target, f"{layer_name}/{key}")
+                   for (layer_name, key, target), value in zip(targets, weights)]
+        for (_, _, target), value in zip(targets, checked):
             target[...] = value
 
     # -- computation --------------------------------------------------------
@@ -272,8 +275,14 @@ class Sequential:
         return X
 
     def predict_classes(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
-        """Predicted class labels (n_samples,): argmax of the outputs, or a 0.5 threshold."""
-        return predicted_labels(self.predict(X, batch_size=batch_size, mask=mask))
+        """Predicted class labels (n_samples,): argmax of the outputs, or a 0.5 threshold.
+
+        A sample whose ``mask`` row allows no class gets the label -1: it has no
+        class to predict (its outputs are all 0, and argmax would say class 0,
+        which its mask forbids).
+        """
+        outputs = self.predict(X, batch_size=batch_size, mask=mask)
+        return predicted_labels(outputs, None if mask is None else self._check_mask(mask, len(outputs)))
 
     def _check_mask(self, mask, n_samples):
         if mask is None:
@@ -302,8 +311,7 @@ class Sequential:
         self.optimizer = OPTIMIZERS.get(optimizer)
         if not isinstance(self.optimizer, Optimizer):
             raise TypeError(f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}")
-        metrics = [metrics] if isinstance(metrics, str) else list(metrics or [])
-        self.metrics = [get_metric(metric) for metric in metrics]
+        self.metrics = get_metrics(metrics)
         return self
 
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,

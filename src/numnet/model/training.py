@@ -14,7 +14,8 @@ import warnings
 
 import numpy as np
 
-from numnet._validation import check_array, check_consistent_length, check_positive_int, check_random_state
+from numnet._validation import (as_array, check_array, check_consistent_length, check_positive_int,
+                                check_random_state)
 from numnet.losses.base import check_sample_weight
 from numnet.model.callbacks import Callback, History
 from numnet.model.diagnostics import divergence_error, warn_about_feature_scales
@@ -37,7 +38,7 @@ class Trainer:
         X = model.check_input(X, name=name)  # builds first, so X is converted once, to the layers' dtype
         if y is None:
             raise ValueError("y is required: pass one target per sample")
-        y_arr = np.asarray(y)
+        y_arr = as_array(y, "y", "(n_samples,) or (n_samples, n_outputs)")  # ragged or masked: our words
         check_consistent_length(X, y_arr)
         model._ensure_built(X.shape[1])
         targets = model.loss.prepare_targets(y_arr, model.n_outputs, model.dtype)
@@ -73,7 +74,7 @@ class Trainer:
             (X, y_all, weights, mask), validation_data, validation_split)
         # Class weights shape the training loss only; validation numbers stay comparable
         # with evaluate() (as in Keras).
-        weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs)
+        weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs, model.loss)
         _configure_metrics(model)
         warn_about_feature_scales(X)
         rng = check_random_state(random_state)
@@ -108,6 +109,10 @@ class Trainer:
             val = self._prepare(X_val, y_val, None if takes_mask else third,
                                 third if takes_mask else None, name="X_val")
             return data, val
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.integer,
+                                                                                   np.floating)):
+            raise TypeError(f"validation_split must be a float in [0, 1), got "
+                            f"{type(validation_split).__name__} {validation_split!r}; pass e.g. 0.2")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
         if validation_split == 0.0:
@@ -350,14 +355,19 @@ def _warn_if_split_unseen_classes(y_train, y_val):
             ValidationSplitWarning, stacklevel=4)
 
 
-def _apply_class_weight(weights, class_weight, y, n_outputs):
+def _apply_class_weight(weights, class_weight, y, n_outputs, loss=None):
     """Multiply the per-sample weights by each sample's class weight.
 
-    ``class_weight`` is a dict ``{label: weight}`` (labels 0..n_classes-1;
-    missing labels weigh 1) or ``"balanced"`` (``n_samples / (n_classes * count)``).
+    ``class_weight`` is a dict ``{label: weight}`` (labels 0..n_classes-1, weights
+    finite and >= 0; missing labels weigh 1) or ``"balanced"``
+    (``n_samples / (n_classes * count)``). A regression ``loss`` has no classes
+    to weigh, so it is refused.
     """
     if class_weight is None:
         return weights
+    if getattr(loss, "is_classification", None) is False:
+        raise ValueError(f"class_weight weighs classes, but this model's loss, {type(loss).__name__}, "
+                         "is a regression loss; weight samples with sample_weight instead")
     labels = _class_labels(y)
     n_classes = max(n_outputs, 2)
     if isinstance(class_weight, str) and class_weight == "balanced":
@@ -373,11 +383,22 @@ def _apply_class_weight(weights, class_weight, y, n_outputs):
                              f"0..{n_classes - 1}; key it by integer label")
         table = np.ones(n_classes)
         for key, value in class_weight.items():
-            table[int(key)] = float(value)
+            table[int(key)] = _class_weight_value(key, value)
     else:
-        raise TypeError("class_weight must be a dict {label: weight} or 'balanced'")
+        raise TypeError(f"class_weight must be a dict {{label: weight}} or 'balanced', got "
+                        f"{type(class_weight).__name__} {class_weight!r}")
     per_sample = table[labels]
     return per_sample if weights is None else weights * per_sample
+
+
+def _class_weight_value(key, value) -> float:
+    """One class's weight: a finite number >= 0 (NaN would only surface as a diverged loss)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"class_weight[{key}] must be a number, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"class_weight[{key}] must be a finite number >= 0, got {value}; a class "
+                         "weight scales how much that class's samples count in the loss (0 = not at all)")
+    return float(value)
 
 
 def _class_labels(y):
