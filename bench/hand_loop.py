@@ -89,6 +89,8 @@ class _Buffers:
         self.T = np.empty((m, k), dtype)          # gathered one-hot targets
         self.E = np.empty((m, k), dtype)          # exp of the shifted logits, then P
         self.row_max = np.empty((m, 1), dtype)
+        # Flat views made once: a .reshape per batch costs as much as a small ufunc call.
+        self.logits_flat, self.row_max_flat = self.D[-1].reshape(-1), self.row_max.reshape(-1)
         self.row_sum = np.empty(m, dtype)
         self.log_sum = np.empty(m, dtype)
         self.argmax = np.empty(m, np.intp)
@@ -175,9 +177,10 @@ class HandMLP:
         """
         Z, E, m = buf.D[-1], buf.E, buf.m
         # The row maximum as argmax plus one gather: np.max(axis=1) is slower on short rows.
-        np.argmax(Z, axis=1, out=buf.argmax)
+        # (Array methods, not np.argmax / np.take: those add a Python wrapper call each.)
+        Z.argmax(axis=1, out=buf.argmax)
         buf.argmax += buf.row_start
-        np.take(Z.reshape(-1), buf.argmax, out=buf.row_max.reshape(-1))
+        buf.logits_flat.take(buf.argmax, out=buf.row_max_flat)
         Z -= buf.row_max
         # numnet floors the exponent so that no probability is a (slow) subnormal float.
         np.maximum(Z, self.exp_floor, out=E)
@@ -267,8 +270,8 @@ class HandMLP:
         for start in range(0, len(order), batch_size):
             index = order[start:start + batch_size]
             buf = self.buffers(len(index))
-            np.take(X, index, axis=0, out=buf.A[0])
-            np.take(onehot, index, axis=0, out=buf.T)
+            X.take(index, axis=0, out=buf.A[0])
+            onehot.take(index, axis=0, out=buf.T)
             self.forward(buf)
             total += self.softmax_gradient(buf) * buf.m
             self.backward(buf)

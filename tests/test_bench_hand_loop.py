@@ -74,7 +74,7 @@ def test_fit_follows_numnets_fit_step_for_step():
     history = model.fit(X, y, epochs=4, batch_size=32, verbose=0, random_state=3)
     losses = hand.fit(X, y, epochs=4, batch_size=32, random_state=3)
     assert hand.iterations == 4 * 5 > FLUSH_EVERY
-    np.testing.assert_allclose(hand.params.values, model._flat.values, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hand.params.values, model._flat.values, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(losses, history.history["loss"], rtol=1e-5)
 
 
