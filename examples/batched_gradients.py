@@ -90,13 +90,13 @@ def timing(n_repeats, random_state=0):
     def backward_loop():
         total = np.zeros_like(layer.weights)
         for i in range(len(X)):
-            layer.forward(X[i:i + 1])
+            layer.forward(X[i:i + 1], training=True)
             layer.backward(dY[i:i + 1])
             total += layer.grads["weights"]  # dE/dW of the batch is the sum over instances
         return total
 
     def backward_batch():
-        layer.forward(X)
+        layer.forward(X, training=True)
         layer.backward(dY)
         return layer.grads["weights"].copy()
 

@@ -50,9 +50,9 @@ def test_dense_gradients_match_independent_finite_differences():
     G = np.random.default_rng(1).standard_normal((5, 3))
 
     def objective():
-        return float(np.sum(layer.forward(X) * G))
+        return float(np.sum(layer.forward(X, training=True) * G))
 
-    layer.forward(X)
+    layer.forward(X, training=True)
     dX = layer.backward(G)
     assert_allclose(dX, numeric_gradient(objective, X), rtol=1e-6, atol=1e-9)
     assert_allclose(layer.grads["weights"], numeric_gradient(objective, layer.weights),
@@ -71,9 +71,9 @@ def test_dense_penalty_gradients_match_finite_differences(penalty):
     G = np.random.default_rng(1).standard_normal((6, 3))
 
     def objective():
-        return float(np.sum(layer.forward(X) * G)) + layer.regularization_loss()
+        return float(np.sum(layer.forward(X, training=True) * G)) + layer.regularization_loss()
 
-    layer.forward(X)
+    layer.forward(X, training=True)
     layer.backward(G)
     for name in ("weights", "biases"):
         assert_allclose(layer.grads[name], numeric_gradient(objective, layer.params[name]),
@@ -102,7 +102,7 @@ def test_dense_computes_x_at_w_plus_b_batch_first():
 
 def test_dense_bias_gradient_sums_over_samples():
     layer = Dense(3, 2, dtype=np.float64, random_state=0)
-    layer.forward(np.ones((4, 3)))
+    layer.forward(np.ones((4, 3)), training=True)
     layer.backward(np.arange(8.0).reshape(4, 2))
     assert_allclose(layer.grads["biases"], [0 + 2 + 4 + 6, 1 + 3 + 5 + 7])
 
@@ -142,7 +142,7 @@ def test_dense_with_one_argument_infers_its_inputs_in_a_model():
 def test_dense_is_float32_by_default():
     layer = Dense(3, 2, random_state=0)
     assert layer.weights.dtype == np.float32 and layer.biases.dtype == np.float32
-    Y = layer.forward(np.ones((4, 3), dtype=np.float32))
+    Y = layer.forward(np.ones((4, 3), dtype=np.float32), training=True)
     assert Y.dtype == np.float32
     assert layer.backward(np.ones_like(Y)).dtype == np.float32
     assert layer.grads["weights"].dtype == np.float32
@@ -152,7 +152,7 @@ def test_dense_float64_works_end_to_end():
     layer = Dense(3, 2, random_state=0, dtype=np.float64)
     assert layer.weights.dtype == np.float64
     X = np.random.default_rng(0).normal(size=(4, 3))
-    Y = layer.forward(X)
+    Y = layer.forward(X, training=True)
     dX = layer.backward(np.ones_like(Y))
     assert Y.dtype == dX.dtype == layer.grads["weights"].dtype == np.float64
     assert_allclose(Y, X @ layer.weights + layer.biases, rtol=1e-15)
@@ -253,7 +253,7 @@ def test_activation_is_finite_and_warning_free_at_plus_minus_1e4(make, dtype):
     layer = make()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Y = layer.forward(X)
+        Y = layer.forward(X, training=True)
         dX = layer.backward(np.ones_like(X))
     assert np.isfinite(Y).all() and np.isfinite(dX).all()
     assert Y.dtype == dtype and dX.dtype == dtype
@@ -291,9 +291,9 @@ def test_softmax_backward_matches_independent_finite_differences():
     layer = Softmax()
     X = np.random.default_rng(0).normal(size=(5, 4))
     G = np.random.default_rng(1).normal(size=(5, 4))
-    layer.forward(X)
+    layer.forward(X, training=True)
     dX = layer.backward(G)
-    assert_allclose(dX, numeric_gradient(lambda: float(np.sum(layer.forward(X) * G)), X),
+    assert_allclose(dX, numeric_gradient(lambda: float(np.sum(layer.forward(X, training=True) * G)), X),
                     rtol=1e-6, atol=1e-10)
 
 
@@ -301,7 +301,7 @@ def test_softmax_backward_equals_the_full_jacobian_per_sample():
     X = np.random.default_rng(0).normal(size=(3, 4))
     G = np.random.default_rng(1).normal(size=(3, 4))
     layer = Softmax()
-    P = layer.forward(X)
+    P = layer.forward(X, training=True)
     dX = layer.backward(G)
     for p, g, dx in zip(P, G, dX):
         jacobian = np.diag(p) - np.outer(p, p)
@@ -368,7 +368,6 @@ def test_dropout_is_the_identity_at_inference():
     layer = Dropout(0.5, random_state=0)
     assert_array_equal(layer.forward(X), X)
     assert_array_equal(layer.forward(X, training=False), X)
-    assert_array_equal(layer.backward(X), X)
     assert gradcheck(Dropout(0.5), X).passed
 
 
@@ -427,27 +426,17 @@ def test_batchnorm_gradcheck_passes_when_x_is_drawn_with_gradchecks_own_seed():
     assert report.passed, str(report)
 
 
-def test_batchnorm_inference_gradients_match_finite_differences():
+def test_inference_forward_keeps_nothing_and_backward_then_says_what_to_do():
     layer = batchnorm_with_parameters()
-    layer.state["running_mean"][...] = [0.5, -1.0, 2.0, 0.0]
-    layer.state["running_var"][...] = [4.0, 0.25, 1.0, 9.0]
     X = np.random.default_rng(0).normal(size=(8, 4))
-    report = gradcheck(layer, X, training=False)
-    assert report.passed, str(report)
-
-
-def test_batchnorm_backward_after_inference_forward_is_dy_gamma_inv_std():
-    layer = batchnorm_with_parameters()
-    layer.state["running_var"][...] = [4.0, 0.25, 1.0, 9.0]
-    X = np.random.default_rng(0).normal(size=(8, 4))
-    G = np.random.default_rng(1).normal(size=(8, 4))
+    before = {key: value.copy() for key, value in layer.state.items()}
     layer.forward(X, training=False)
-    dX = layer.backward(G)
-    inv_std = 1 / np.sqrt(layer.state["running_var"] + layer.eps)
-    assert_allclose(dX, G * layer.params["gamma"] * inv_std, rtol=1e-12)
-    # and the training-mode formula is used again after a training forward
+    assert layer._cache == {}
+    assert all(np.array_equal(before[key], layer.state[key]) for key in before)
+    with pytest.raises(ValueError, match=r"BatchNorm.backward needs what forward\(X, training=True\)"):
+        layer.backward(np.ones_like(X))
     layer.forward(X, training=True)
-    dX_train = layer.backward(G)
+    dX_train = layer.backward(np.ones_like(X))
     assert_allclose(dX_train.sum(axis=0), 0.0, atol=1e-10)  # batch statistics remove the mean
 
 

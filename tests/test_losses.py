@@ -264,10 +264,10 @@ def test_fused_softmax_crossentropy_gradient_equals_the_unfused_chain():
     X = RNG.normal(size=(N, 3))
     model = Sequential([Dense(3, K, random_state=0), Softmax()], dtype=np.float64)
     model.compile(loss="categorical_crossentropy", optimizer="sgd")
-    Z = model.layers[0].forward(X)
+    Z = model.layers[0].forward(X, training=True)
     softmax_layer, loss = model.layers[1], model.loss
     for targets in (LABELS, ONE_HOT):
-        loss.forward(softmax_layer.forward(Z), targets)
+        loss.forward(softmax_layer.forward(Z, training=True), targets)
         unfused = softmax_layer.backward(loss.backward())
         fused_loss = loss.logits_loss(softmax_layer)
         assert fused_loss is not None and fused_loss.from_logits
@@ -293,7 +293,7 @@ def test_a_training_step_on_the_fused_path_equals_the_unfused_gradient_step():
 
 def test_fused_sigmoid_binary_crossentropy_equals_the_unfused_chain():
     layer, loss = Sigmoid(), BinaryCrossEntropy()
-    loss.forward(layer.forward(BCE_LOGITS), BCE_TARGETS)
+    loss.forward(layer.forward(BCE_LOGITS, training=True), BCE_TARGETS)
     unfused = layer.backward(loss.backward())
     fused_loss = loss.logits_loss(layer)
     assert fused_loss is not None

@@ -89,7 +89,7 @@ def test_stable_for_logits_of_plus_minus_1e4(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
-            P = layer.forward(Z, mask=M)
+            P = layer.forward(Z, mask=M, training=True)
             dZ = layer.backward(np.ones_like(Z))
     assert_allclose(P, [[0, 0, 0, 1], [1 / 3, 1 / 3, 1 / 3, 0], [0, 0, 0.5, 0.5]], atol=1e-7)
     assert np.isfinite(dZ).all()
@@ -101,7 +101,7 @@ def test_fully_masked_row_gives_zeros_and_zero_finite_gradient():
     layer = MaskedSoftmax()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no RuntimeWarning from 0/0 or log(0)
-        P = layer.forward(Z, mask=M)
+        P = layer.forward(Z, mask=M, training=True)
         dZ = layer.backward(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
     assert_array_equal(P[1], 0.0)
     assert_array_equal(dZ[1], 0.0)
@@ -250,7 +250,7 @@ def test_fused_gradient_equals_the_chain_through_the_layer():
     fused.forward(Z, y, mask=M)
     G_fused = fused.backward()
     layer = MaskedSoftmax()
-    P = layer.forward(Z, mask=M)
+    P = layer.forward(Z, mask=M, training=True)
     unfused = MaskedCategoricalCrossEntropy()
     unfused.forward(P, y, mask=M)
     assert_allclose(G_fused, layer.backward(unfused.backward()), atol=1e-12)
@@ -394,7 +394,7 @@ def test_layer_and_loss_at_batch_sizes_1_and_10000(n):
     Z = (rng.normal(size=(n, 10)) * 3).astype(np.float32)
     M = random_mask(rng, n, 10)
     layer = MaskedSoftmax()
-    P = layer.forward(Z, mask=M)
+    P = layer.forward(Z, mask=M, training=True)
     assert P.shape == (n, 10)
     assert np.all(P[~M] == 0.0)
     assert np.abs(P.sum(axis=1) - 1).max() <= 4 * np.finfo(np.float32).eps

@@ -71,7 +71,7 @@ def test_building_an_empty_model_is_an_error():
 
 def test_forward_and_backward_chain_through_every_layer():
     model = Sequential([Dense(3, 4), ReLU(), Dense(4, 2)], random_state=0, dtype=np.float64)
-    out = model.forward(X)
+    out = model.forward(X, training=True)
     manual = np.maximum(X @ model.layers[0].weights + model.layers[0].biases, 0)
     assert_allclose(out, manual @ model.layers[2].weights + model.layers[2].biases, rtol=1e-12)
     dX = model.backward(np.ones_like(out))

@@ -27,11 +27,12 @@ class ReLU(Activation):
     """``max(0, x)``; derivative 1 where the output is positive, else 0."""
 
     def forward(self, X, training=False):
-        self._Y = np.maximum(X, 0)
-        return self._Y
+        Y = np.maximum(X, 0)
+        self._keep(training, Y=Y)
+        return Y
 
     def backward(self, dY):
-        return dY * (self._Y > 0)
+        return dY * (self._cached("Y") > 0)
 
 
 @LAYERS.register("leaky_relu")
@@ -46,11 +47,12 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X, training=False):
-        self._positive = X > 0
-        return np.where(self._positive, X, self.alpha * X)
+        positive = X > 0
+        self._keep(training, positive=positive)
+        return np.where(positive, X, self.alpha * X)
 
     def backward(self, dY):
-        return np.where(self._positive, dY, self.alpha * dY)
+        return np.where(self._cached("positive"), dY, self.alpha * dY)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
@@ -66,13 +68,13 @@ class ELU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X, training=False):
-        self._X = X
         # expm1 of min(x, 0) never overflows for large positive x.
-        self._Y = np.where(X > 0, X, self.alpha * np.expm1(np.minimum(X, 0)))
-        return self._Y
+        Y = np.where(X > 0, X, self.alpha * np.expm1(np.minimum(X, 0)))
+        self._keep(training, X=X, Y=Y)
+        return Y
 
     def backward(self, dY):
-        return dY * np.where(self._X > 0, 1, self._Y + self.alpha)
+        return dY * np.where(self._cached("X") > 0, 1, self._cached("Y") + self.alpha)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
@@ -117,11 +119,12 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; derivative ``y (1 - y)``; stable for x of ±1e4."""
 
     def forward(self, X, training=False):
-        self._Y = sigmoid(X)
-        return self._Y
+        Y = sigmoid(X)
+        self._keep(training, Y=Y)
+        return Y
 
     def backward(self, dY):
-        Y = self._Y
+        Y = self._cached("Y")
         return dY * Y * (1.0 - Y)
 
 
@@ -131,11 +134,13 @@ class Tanh(Activation):
     """``tanh(x)``; derivative ``1 - y²``."""
 
     def forward(self, X, training=False):
-        self._Y = np.tanh(X)
-        return self._Y
+        Y = np.tanh(X)
+        self._keep(training, Y=Y)
+        return Y
 
     def backward(self, dY):
-        return dY * (1.0 - self._Y * self._Y)
+        Y = self._cached("Y")
+        return dY * (1.0 - Y * Y)
 
 
 @LAYERS.register("softplus")
@@ -144,11 +149,11 @@ class Softplus(Activation):
     """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``; derivative ``sigmoid(x)``."""
 
     def forward(self, X, training=False):
-        self._X = X
+        self._keep(training, X=X)
         return np.logaddexp(0, X).astype(X.dtype, copy=False)
 
     def backward(self, dY):
-        return dY * sigmoid(self._X)
+        return dY * sigmoid(self._cached("X"))
 
 
 @LAYERS.register("identity", "linear")
@@ -195,11 +200,12 @@ class Softmax(Activation):
         self.axis = int(axis)
 
     def forward(self, X, training=False):
-        self._Y = softmax(X, axis=self.axis)
-        return self._Y
+        Y = softmax(X, axis=self.axis)
+        self._keep(training, Y=Y)
+        return Y
 
     def backward(self, dY):
-        P = self._Y
+        P = self._cached("Y")
         return P * (dY - np.sum(dY * P, axis=self.axis, keepdims=True))
 
     def get_config(self):

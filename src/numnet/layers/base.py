@@ -9,8 +9,37 @@ Parameters and gradients live in two dicts with the same keys, ``params`` and
 ``grads``. A :class:`~numnet.Sequential` model moves every parameter into one
 flat buffer (and every gradient into another) and puts *views* of those
 buffers into the dicts, so an optimizer updates the whole network in a few
-NumPy calls. That is why the contract says: **write gradients into
-``self.grads[name]`` in place** (``out=`` or ``[...] =``), never rebind them.
+NumPy calls. Writing gradients in place (``out=`` or ``[...] =``) is the fast
+path; a layer that rebinds ``self.grads[name] = ...`` (as most tutorials do)
+still trains: the model notices the new array, copies it into its buffer and
+binds its view again (see :class:`~numnet.model.parameters.FlatParameters`).
+
+**Inference keeps no state.** ``forward(X, training=False)`` writes nothing
+on the layer, so ``predict`` may run in one thread while ``fit`` runs in
+another, and a pickled model holds no data. What ``backward`` needs is kept
+only by ``forward(X, training=True)`` (:meth:`Layer._keep`).
+
+A complete layer of your own needs nothing but these four members; it does
+not have to subclass :class:`Layer`::
+
+    class Scale:                           # Y = X * s, one trainable scale per feature
+
+        def __init__(self, n_features):
+            self.params = {"s": np.ones(n_features)}
+            self.grads = {"s": np.zeros(n_features)}
+
+        def forward(self, X, training=False):
+            if training:
+                self.X = X                 # backward needs the input
+            return X * self.params["s"]
+
+        def backward(self, dY):
+            self.grads["s"] = (dY * self.X).sum(axis=0)   # dL/ds (rebinding is fine)
+            return dY * self.params["s"]                  # dL/dX
+
+``Sequential`` finds a user layer's output width with a probe forward pass
+of two rows, or from ``compute_output_shape(input_shape)`` when the layer
+has one.
 """
 from __future__ import annotations
 
@@ -47,6 +76,38 @@ class Layer:
         self.state: dict[str, np.ndarray] = {}
         self.input_shape: tuple | None = None
         self.built = False
+        self._cache: dict = {}
+
+    # -- what backward needs ------------------------------------------------
+    def _keep(self, training: bool, **arrays) -> None:
+        """Keep ``arrays`` for :meth:`backward`, but only in training.
+
+        Inference (``training=False``) writes nothing on the layer, so a
+        ``predict`` in another thread never disturbs a running ``fit``.
+        """
+        if training:
+            self._cache = arrays  # one rebinding: a reader never sees half an update
+
+    def _cached(self, name: str):
+        """What the last ``forward(X, training=True)`` kept under ``name``."""
+        try:
+            return self._cache[name]
+        except (AttributeError, KeyError):
+            raise ValueError(
+                f"{type(self).__name__}.backward needs what forward(X, training=True) keeps, and "
+                "no such forward ran before it (forward(X, training=False) is inference and keeps "
+                "nothing); call forward(X, training=True), then backward(dY)") from None
+
+    def clear_cache(self) -> None:
+        """Drop what ``forward`` kept for ``backward`` (the last training batch)."""
+        self._cache = {}
+
+    def __getstate__(self):
+        # Pickles and deep copies carry parameters and configuration, never the
+        # last batch of data that a training forward kept.
+        state = dict(self.__dict__)
+        state["_cache"] = {}
+        return state
 
     # -- shapes -------------------------------------------------------------
     def build(self, input_shape: tuple, dtype=None) -> None:
@@ -78,11 +139,19 @@ class Layer:
 
     # -- computation --------------------------------------------------------
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """Return the layer's output for the batch ``X``, caching what ``backward`` needs."""
+        """Return the layer's output for the batch ``X`` of shape (n_samples, n_inputs).
+
+        With ``training=True`` keep what :meth:`backward` needs (``self._keep``);
+        with ``training=False`` write nothing on the layer.
+        """
         raise NotImplementedError("subclasses implement forward")
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """Given ``dL/dY``, store ``dL/dparam`` in ``grads`` and return ``dL/dX``."""
+        """Given ``dL/dY`` (n_samples, n_outputs), fill ``grads`` and return ``dL/dX``.
+
+        Uses what the last ``forward(X, training=True)`` kept; ``dL/dX`` has
+        the shape of that ``X``.
+        """
         raise NotImplementedError("subclasses implement backward")
 
     def __call__(self, X, training: bool = False):

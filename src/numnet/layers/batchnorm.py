@@ -52,10 +52,10 @@ class BatchNorm(Layer):
             self.state["running_var"][...] = m * self.state["running_var"] + (1 - m) * var
         else:
             mean, var = self.state["running_mean"], self.state["running_var"]
-        self._batch_stats = bool(training)  # backward differs: running stats are constants
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
-        self._X_hat = (X - mean) * self._inv_std
-        return self._X_hat * self.params["gamma"] + self.params["beta"]
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        X_hat = (X - mean) * inv_std
+        self._keep(training, inv_std=inv_std, X_hat=X_hat)
+        return X_hat * self.params["gamma"] + self.params["beta"]
 
     def backward(self, dY):
         """Gradient through the batch statistics.
@@ -64,17 +64,14 @@ class BatchNorm(Layer):
         -----
         With ``x̂ = (x - μ) / σ``: ``dγ = Σ dY·x̂``, ``dβ = Σ dY`` and
         ``dX = γ/σ · (dY - mean(dY) - x̂ · mean(dY·x̂))`` (means over samples).
-        After ``forward(training=False)``, μ and σ are the running statistics,
-        constants with respect to ``X``, so ``dX = dY · γ / σ``.
+        Backward follows a training forward, which uses the batch's statistics.
         """
-        X_hat = self._X_hat
+        X_hat, inv_std = self._cached("X_hat"), self._cached("inv_std")
         np.sum(dY * X_hat, axis=0, out=self.grads["gamma"])
         np.sum(dY, axis=0, out=self.grads["beta"])
-        if not self._batch_stats:
-            return dY * (self.params["gamma"] * self._inv_std)
         n = dY.shape[0]
         d_hat = dY * self.params["gamma"]
-        return self._inv_std * (d_hat - d_hat.sum(axis=0) / n
+        return inv_std * (d_hat - d_hat.sum(axis=0) / n
                                 - X_hat * (d_hat * X_hat).sum(axis=0) / n)
 
     def get_config(self):

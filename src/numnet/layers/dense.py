@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from numnet._kernels import column_sum
 from numnet._validation import check_allocation, check_random_state
 from numnet.layers.base import Layer
 from numnet.layers.initializers import get_initializer
@@ -138,7 +139,7 @@ class Dense(Layer):
     def forward(self, X, training=False):
         """``X`` (n_samples, n_inputs) -> ``X @ W + b`` (n_samples, n_neurons)."""
         self._ensure_built(X)
-        self._X = X  # backward needs the input for dL/dW = X.T @ dY
+        self._keep(training, X=X)  # backward needs the input for dL/dW = X.T @ dY
         Y = X @ self.params["weights"]
         Y += self.params["biases"]
         return Y
@@ -154,19 +155,11 @@ class Dense(Layer):
         """
         W, grads = self.params["weights"], self.grads
         # Write into the existing arrays: they may be views of the model's flat buffer.
-        np.matmul(self._X.T, dY, out=grads["weights"])
-        # The sum over samples as ones @ dY: one BLAS call, ~3x faster than np.sum(axis=0).
-        np.matmul(self._ones(dY.shape[0]), dY, out=grads["biases"])
+        np.matmul(self._cached("X").T, dY, out=grads["weights"])
+        column_sum(dY, out=grads["biases"])  # dL/db: the sum of dY over the samples
         if self.l1 or self.l2 or self.bias_l1 or self.bias_l2:
             self._add_penalty_gradients()
         return dY @ W.T if self.input_grad else None
-
-    def _ones(self, n: int) -> np.ndarray:
-        """A cached vector of ``n`` ones in the layer's dtype (the batch size rarely changes)."""
-        ones = getattr(self, "_ones_cache", None)
-        if ones is None or ones.shape[0] != n or ones.dtype != self.dtype:
-            ones = self._ones_cache = np.ones(n, dtype=self.dtype)
-        return ones
 
     def _add_penalty_gradients(self):
         W, b, grads = self.params["weights"], self.params["biases"], self.grads

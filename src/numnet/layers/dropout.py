@@ -30,23 +30,26 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.random_state = random_state
         self._rng = check_random_state(random_state)
-        self._mask = None
 
     def reseed(self, seed) -> None:
         """Restart the mask stream from ``seed``; ``Sequential`` and ``fit(random_state=...)`` call it."""
         self._rng = check_random_state(seed)
 
     def forward(self, X, training=False):
-        if not training or self.rate == 0.0:
-            self._mask = None
+        if not training:
+            return X  # inference: the identity, and nothing written on the layer
+        if self.rate == 0.0:
+            self._keep(training, mask=None)
             return X
         keep = 1.0 - self.rate
-        self._mask = (self._rng.random(X.shape, dtype=np.float32) < keep).astype(X.dtype)
-        self._mask /= keep
-        return X * self._mask
+        mask = (self._rng.random(X.shape, dtype=np.float32) < keep).astype(X.dtype)
+        mask /= keep
+        self._keep(training, mask=mask)
+        return X * mask
 
     def backward(self, dY):
-        return dY if self._mask is None else dY * self._mask
+        mask = self._cached("mask")
+        return dY if mask is None else dY * mask
 
     def get_config(self):
         return {"name": self.name, "rate": self.rate, "random_state": _seed_config(self.random_state)}

@@ -172,14 +172,15 @@ class MaskedSoftmax(Activation):
         if mask is not None:
             mask = (check_mask(mask, X.shape[0], X.shape[1]) if X.ndim == 2
                     else _matching_mask(mask, X.shape))
-        self._Y = masked_softmax_parts(X, mask, self.axis)[0]
-        return self._Y
+        Y = masked_softmax_parts(X, mask, self.axis)[0]
+        self._keep(training, Y=Y)
+        return Y
 
     def __call__(self, X, mask=None, training=False):
         return self.forward(X, mask=mask, training=training)
 
     def backward(self, dY):
-        P = self._Y
+        P = self._cached("Y")
         # Chain rule through the softmax over the allowed classes; p = 0 on masked ones.
         return P * (dY - np.sum(dY * P, axis=self.axis, keepdims=True))
 

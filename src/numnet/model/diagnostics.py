@@ -66,8 +66,12 @@ def _column_std(X: np.ndarray, block: int = 1024) -> np.ndarray:
 
 
 def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate, X, y,
-                     clipped: bool) -> TrainingDivergedError:
-    """Build the error for a loss or gradient that became non-finite, with likely causes."""
+                     clipped: bool, event: str | None = None) -> TrainingDivergedError:
+    """Build the error for a loss or gradient that became non-finite, with likely causes.
+
+    ``event`` says what happened when it was not the loss itself (e.g. the
+    last optimizer step of an epoch made the weights non-finite).
+    """
     restored = ("the initial weights" if restored_epoch is None
                 else f"the weights from the end of epoch {restored_epoch + 1}")
     where_text = (f" First non-finite values in {where}." if where else
@@ -87,7 +91,23 @@ def divergence_error(*, epoch, batch, loss, where, restored_epoch, learning_rate
     if not clipped:
         causes.append("no gradient clipping: pass clipnorm=1.0 to the optimizer")
     message = (
-        f"Training diverged at epoch {epoch + 1}, batch {batch + 1}: the loss became {loss}."
+        f"Training diverged at epoch {epoch + 1}, batch {batch + 1}: "
+        f"{event or f'the loss became {loss}'}."
         f"{where_text} Restored {restored}. Likely causes: " + "; ".join(causes) + "."
     )
     return TrainingDivergedError(message, epoch=epoch, batch=batch, layer=where)
+
+
+class ValidationLossWarning(UserWarning):
+    """The validation loss is not finite while training goes on."""
+
+
+def warn_non_finite_validation(epoch: int, loss: float, X_val: np.ndarray, X: np.ndarray) -> None:
+    """Say why the validation loss is NaN or inf: usually X_val is on another scale than X."""
+    val_max = float(np.max(np.abs(X_val))) if X_val.size else 0.0
+    train_max = float(np.max(np.abs(X))) if X.size else 0.0
+    warnings.warn(
+        f"the validation loss is {loss} at epoch {epoch + 1} although training is finite: the "
+        f"network overflows on the validation data (largest |x| in X_val is {val_max:.3g}, in X "
+        f"{train_max:.3g}); scale X_val exactly as X, and check it for extreme values",
+        ValidationLossWarning, stacklevel=5)

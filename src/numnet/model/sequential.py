@@ -10,7 +10,7 @@ from numnet._validation import (check_array, check_float_dtype, check_positive_i
 from numnet.layers.base import Layer
 from numnet.losses.base import Loss
 from numnet.model.metrics import get_metrics, predicted_labels
-from numnet.model.parameters import FlatParameters
+from numnet.model.parameters import FlatParameters, is_numnet_layer
 from numnet.optimizers.base import Optimizer
 from numnet.registry import LAYERS, LOSSES, OPTIMIZERS, deserialize, serialize
 
@@ -111,6 +111,7 @@ class Sequential:
             raise ValueError("this Sequential model has no layers; add some with model.add(...)")
         shape = (int(n_features),)
         previous = None  # the layer before, or None for the input X
+        shapes = []  # each layer's output shape, for n_outputs and summary()
         dtype = self.dtype or _first_dtype(self.layers) or np.dtype(np.float32)
         for layer in self.layers:
             if getattr(layer, "built", True) and getattr(layer, "input_shape", None) is not None:
@@ -124,9 +125,10 @@ class Sequential:
                     layer.build(shape, dtype)
             if self.dtype is not None:
                 self._convert(layer)
-            out = layer.compute_output_shape(shape) if hasattr(layer, "compute_output_shape") else shape
+            shape = layer_output_shape(layer, shape, dtype)
+            shapes.append(shape)
             previous = layer
-            shape = out
+        self._output_shapes = shapes
         self.n_features = int(n_features)
         self.dtype = np.dtype(_first_dtype(self.layers) or dtype)
         self._flat = FlatParameters(self.layers, self.dtype)
@@ -147,10 +149,17 @@ class Sequential:
 
     @property
     def output_shape(self) -> tuple:
-        shape = (self.n_features,)
-        for layer in self.layers:
-            shape = layer.compute_output_shape(shape) if hasattr(layer, "compute_output_shape") else shape
-        return (None, *shape)
+        """Shape of the model's output, ``(None, n_outputs)`` (None: any number of samples)."""
+        return (None, *self.layer_output_shapes()[-1])
+
+    def layer_output_shapes(self) -> list[tuple]:
+        """Each layer's output shape for one sample, as found when the model was built."""
+        if self.n_features is None:
+            raise ValueError("this model has not been built yet: call fit(X, y), build(n_features) "
+                             "or forward(X) first")
+        if getattr(self, "_output_shapes", None) is None or len(self._output_shapes) != len(self.layers):
+            self.build(self.n_features)
+        return list(self._output_shapes)
 
     def set_dtype(self, dtype) -> "Sequential":
         """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack."""
@@ -293,11 +302,6 @@ class Sequential:
                              "end the model with MaskedSoftmax to use masks")
         return checker(mask, n_samples)
 
-    def _require_built(self):
-        if self.n_features is None:
-            raise ValueError("this model has not been built yet: call fit(X, y), build(n_features) "
-                             "or forward(X) first")
-
     # -- training -----------------------------------------------------------
     def compile(self, loss="categorical_crossentropy", optimizer="adam", metrics=None) -> "Sequential":
         """Choose the loss, the optimizer and the metrics, by object or by registry name.
@@ -421,6 +425,39 @@ class Sequential:
     def __repr__(self):
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
+
+
+def layer_output_shape(layer, input_shape: tuple, dtype) -> tuple:
+    """The shape of one output sample of ``layer`` for one input sample of ``input_shape``.
+
+    numnet's layers, and layers that define their own ``compute_output_shape``,
+    say it; for any other layer (a plain class with forward/backward/params/grads,
+    or a ``Layer`` subclass that kept the base class's shape-preserving default)
+    a probe forward pass of two rows finds it.
+    """
+    method = getattr(type(layer), "compute_output_shape", None)
+    if method is not None and (is_numnet_layer(layer) or method is not Layer.compute_output_shape):
+        return tuple(layer.compute_output_shape(tuple(input_shape)))
+    return _probe_output_shape(layer, tuple(input_shape), dtype)
+
+
+def _probe_output_shape(layer, input_shape: tuple, dtype) -> tuple:
+    n = int(np.prod(input_shape))
+    probe = np.linspace(-1.0, 1.0, 2 * n, dtype=dtype).reshape(2, *input_shape)
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(layer.forward(probe, training=False))
+    except Exception as exc:
+        raise ValueError(
+            f"could not find the output width of layer '{layer.name}' ({type(layer).__name__}): a "
+            f"probe forward pass on X of shape {probe.shape} raised {type(exc).__name__}: {exc}; "
+            "give the layer a compute_output_shape(input_shape) method returning its output shape "
+            "for one sample, e.g. (n_outputs,)") from exc
+    if out.ndim < 1 or out.shape[0] != 2:
+        raise ValueError(
+            f"layer '{layer.name}' ({type(layer).__name__}) returned shape {out.shape} for X of shape "
+            f"{probe.shape}; a layer must return one row per input row, (n_samples, n_outputs)")
+    return tuple(out.shape[1:])
 
 
 def _first_dtype(layers):

@@ -105,12 +105,7 @@ def summarize(model) -> ModelSummary:
     ([192, 0, 195], 387)
     """
     ensure_built(model)
-    shape = (model.n_features,)
-    rows = []
-    for layer in model.layers:
-        if hasattr(layer, "compute_output_shape"):
-            shape = tuple(layer.compute_output_shape(shape))
-        rows.append(_row(layer, shape))
+    rows = [_row(layer, shape) for layer, shape in zip(model.layers, model.layer_output_shapes())]
     return ModelSummary(model.name, (None, model.n_features), rows, np.dtype(model.dtype or np.float32))
 
 

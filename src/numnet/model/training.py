@@ -6,6 +6,7 @@ optimizer step on the model's flat parameter buffer.
 """
 from __future__ import annotations
 
+import copy
 import math
 import signal
 import threading
@@ -18,7 +19,8 @@ from numnet._validation import (as_array, check_array, check_consistent_length, 
                                 check_random_state)
 from numnet.losses.base import check_sample_weight
 from numnet.model.callbacks import Callback, History
-from numnet.model.diagnostics import divergence_error, warn_about_feature_scales
+from numnet.model.diagnostics import (divergence_error, warn_about_feature_scales,
+                                      warn_non_finite_validation)
 from numnet.model.progress import ProgressLogger, resolve_verbose
 
 
@@ -92,7 +94,10 @@ class Trainer:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be Callback instances, got {type(callback).__name__}")
             callback.set_model(model)
-        self._run(X, y_all, weights, mask, validation, epochs, batch_size, shuffle, rng, chain)
+        try:
+            self._run(X, y_all, weights, mask, validation, epochs, batch_size, shuffle, rng, chain)
+        finally:
+            _free_caches(model)  # the last training batch must not stay on the model
         return model.history
 
     def _model_ready(self):
@@ -134,6 +139,7 @@ class Trainer:
         snapshot_epoch = None
         model.stop_training = False
         interrupt = _InterruptFlag()
+        warned_validation = False
         # Overflow on the way to a non-finite loss is reported by TrainingDivergedError,
         # with its likely causes; NumPy's RuntimeWarnings would only add noise before it.
         with interrupt, step.skip_input_gradient(), np.errstate(over="ignore", invalid="ignore"):
@@ -141,6 +147,7 @@ class Trainer:
             for epoch in range(epochs):
                 _call(chain, "on_epoch_begin", epoch)
                 logs = self._epoch(step, batches, epoch, snapshot, snapshot_epoch, chain, interrupt)
+                self._check_last_step(epoch, batches, snapshot, snapshot_epoch, step)
                 if interrupt.raised:
                     model.history.interrupted = True
                     print(f"\nInterrupted: stopped during epoch {epoch + 1}; "
@@ -149,9 +156,11 @@ class Trainer:
                 if validation is not None:
                     val = self._evaluate_prepared(*validation)
                     logs.update({f"val_{key}": value for key, value in val.items()})
-                if np.isfinite(model._flat.values).all():
-                    snapshot[...] = model._flat.values
-                    snapshot_epoch = epoch
+                    if not math.isfinite(val["loss"]) and not warned_validation:
+                        warned_validation = True
+                        warn_non_finite_validation(epoch, val["loss"], validation[0], X)
+                snapshot[...] = model._flat.values
+                snapshot_epoch = epoch
                 _call(chain, "on_epoch_end", epoch, logs)
                 if model.stop_training:
                     break
@@ -165,16 +174,12 @@ class Trainer:
         batch_hooks = [cb for cb in chain if type(cb).on_batch_end is not Callback.on_batch_end
                        or "on_batch_end" in vars(cb)]
         total, seen = 0.0, 0
+        self._last = None
         for b, (Xb, yb, wb, mb) in enumerate(batches.epoch()):
+            self._last_batch, self._last = b, (Xb, yb, wb, mb)
             loss = step.run(Xb, yb, wb, mb)
             if not math.isfinite(loss):
-                where = model._flat.first_non_finite() or step.first_non_finite_layer(Xb, mb)
-                model._flat.values[...] = snapshot
-                raise divergence_error(epoch=epoch, batch=b, loss=loss, where=where,
-                                       restored_epoch=snapshot_epoch,
-                                       learning_rate=model.optimizer.current_learning_rate,
-                                       X=batches.X, y=batches.y,
-                                       clipped=bool(model.optimizer.clipnorm or model.optimizer.clipvalue))
+                self._diverged(epoch, b, loss, batches, snapshot, snapshot_epoch, step, Xb, mb)
             n = len(Xb)
             total += loss * n
             seen += n
@@ -190,6 +195,40 @@ class Trainer:
         if reg:
             logs["regularization_loss"] = reg
         return logs
+
+    def _check_last_step(self, epoch, batches, snapshot, snapshot_epoch, step):
+        """Raise if the epoch's last optimizer step broke the network.
+
+        Every other step is checked by the next batch's loss; the last one of an
+        epoch (of the whole fit, above all) is not. One inference pass over the
+        last batch costs 1/n_batches of an epoch and catches weights that became
+        non-finite, or so large that the outputs overflow.
+        """
+        if self._last is None:
+            return
+        Xb, yb, wb, mb = self._last
+        finite = np.isfinite(self.model._flat.values).all()
+        if finite and math.isfinite(step.loss_only(Xb, yb, wb, mb)):
+            return
+        event = ("the last optimizer step of the epoch made the weights non-finite" if not finite
+                 else "after the last optimizer step of the epoch the network's outputs overflow")
+        self._diverged(epoch, self._last_batch, float("nan"), batches, snapshot, snapshot_epoch,
+                       step, Xb, mb, event=event)
+
+    def _diverged(self, epoch, batch, loss, batches, snapshot, snapshot_epoch, step,
+                  Xb=None, mb=None, event=None):
+        """Restore the last finite weights and raise TrainingDivergedError with likely causes."""
+        model = self.model
+        where = model._flat.first_non_finite()
+        if where is None and Xb is not None:
+            where = step.first_non_finite_layer(Xb, mb)
+        model._flat.values[...] = snapshot
+        optimizer = model.optimizer
+        raise divergence_error(epoch=epoch, batch=batch, loss=loss, where=where,
+                               restored_epoch=snapshot_epoch,
+                               learning_rate=optimizer.current_learning_rate,
+                               X=batches.X, y=batches.y,
+                               clipped=bool(optimizer.clipnorm or optimizer.clipvalue), event=event)
 
     # -- evaluate -----------------------------------------------------------
     def evaluate(self, X, y, sample_weight=None, mask=None, batch_size=None):
@@ -216,10 +255,15 @@ class Trainer:
         return result
 
 
+def _free_caches(model):
+    """Drop what layers kept for backward: after fit, the model holds no training data."""
+    for layer in model.layers:
+        if hasattr(layer, "clear_cache"):
+            layer.clear_cache()
+
+
 def _fresh(metric):
     """A reset copy of ``metric``, so evaluating never disturbs the epoch's running totals."""
-    import copy
-
     clone = copy.copy(metric)
     clone.reset()
     return clone
@@ -236,11 +280,13 @@ class _BatchStep:
         self.model = model
         last = model.layers[-1]
         fused = model.loss.logits_loss(last)
-        self.loss = fused or model.loss
+        # A copy of its own: what the loss keeps for backward never lands on model.loss,
+        # so evaluating (or pickling the model) never touches a training batch.
+        self.loss = fused or copy.copy(model.loss)
         self.layers = model.layers[:-1] if fused else list(model.layers)
         self.fused = fused is not None
         self.loss_takes_mask = getattr(self.loss, "accepts_mask", False)
-        flat = model._flat
+        flat = self.flat = model._flat
         self.params, self.grads = [flat.values], [flat.gradients]
         self.optimizer = model.optimizer
         self.outputs = None
@@ -271,6 +317,8 @@ class _BatchStep:
         grad = self.loss.backward()
         for layer in self.backward_plan:
             grad = layer.backward(grad)
+        if self.flat.watched:  # a user's layer may have rebound params/grads arrays
+            self.flat.adopt_rebound()
         self.optimizer.step(self.params, self.grads)
         return loss
 

@@ -6,6 +6,8 @@ numbers as histograms.
 """
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,8 +86,7 @@ def diagnose(model, X, y=None) -> Diagnosis:
     {'relu': 1.0}
     """
     require_built(model, "diagnose")
-    if y is not None:
-        _compute_gradients(model, X, y)
+    with_gradients = _compute_gradients(model, X, y) if y is not None else model
     outputs = model.activations(X, training=False)
     report = Diagnosis()
     last = model.layers[-1].name
@@ -97,7 +98,7 @@ def diagnose(model, X, y=None) -> Diagnosis:
             bound = np.abs(out - 0.5) > 0.5 - SIGMOID_MARGIN if kind == "Sigmoid" else \
                 np.abs(out) > 1.0 - TANH_MARGIN
             report.saturated[layer.name] = float(np.mean(bound))
-    report.grad_norms = gradient_norms(model)
+    report.grad_norms = gradient_norms(with_gradients)
     report.hints = _hints(report)
     return report
 
@@ -113,9 +114,15 @@ def gradient_norms(model) -> dict:
 
 
 def _compute_gradients(model, X, y):
-    """One forward and backward pass on ``(X, y)``, without an optimizer step."""
+    """A copy of ``model`` after one training forward and backward pass on ``(X, y)``.
+
+    The gradients are those of a training step (dropout active, batch statistics),
+    computed on a copy so that the model's weights, running statistics and
+    gradients stay as they were.
+    """
     if model.loss is None:
         raise ValueError("diagnose(model, X, y) needs a compiled model: call model.compile(...) first")
+    model = copy.deepcopy(model)
     X = np.asarray(X, dtype=model.dtype)
     targets = model.loss.prepare_targets(np.asarray(y), model.n_outputs, model.dtype)
     fused = model.loss.logits_loss(model.layers[-1])
@@ -123,11 +130,12 @@ def _compute_gradients(model, X, y):
     loss = fused or model.loss
     out = X
     for layer in layers:
-        out = layer.forward(out, training=False)
+        out = layer.forward(out, training=True)
     loss.forward(out, targets)
     grad = loss.backward()
     for layer in reversed(layers):
         grad = layer.backward(grad)
+    return model
 
 
 def _hints(report: Diagnosis) -> list:
