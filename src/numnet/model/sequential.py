@@ -29,7 +29,9 @@ class Sequential:
         Convert every layer to this compute dtype (float32 by default; float64
         for gradient checks).
     random_state : None, int or numpy.random.Generator
-        Seeds the initial weights of layers that were given no ``random_state``.
+        Makes the whole run reproducible: seeds the initial weights of layers that
+        were given no ``random_state``, and every ``fit``'s shuffling and dropout
+        (unless ``fit(random_state=...)`` is given).
     name : str, optional
 
     Examples

@@ -79,6 +79,7 @@ class Trainer:
         weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs, model.loss)
         _configure_metrics(model)
         warn_about_feature_scales(X)
+        random_state = _fit_seed(model, random_state)
         rng = check_random_state(random_state)
         for layer in model.layers:
             if hasattr(layer, "reseed") and random_state is not None:
@@ -253,6 +254,18 @@ class Trainer:
         result = {"loss": total / len(X)}
         result.update({metric.name: metric.result() for metric in metrics})
         return result
+
+
+def _fit_seed(model, random_state):
+    """The seed of one ``fit``: its own ``random_state``, else the next draw from the model's seed.
+
+    ``Sequential(random_state=0)`` thus makes a whole script reproducible --
+    initial weights, every fit's shuffling and dropout -- while two fits in a
+    row still shuffle differently (as with Keras' ``set_random_seed``).
+    """
+    if random_state is None and getattr(model, "random_state", None) is not None:
+        return int(model._rng.integers(2**63))
+    return random_state
 
 
 def _free_caches(model):
