@@ -251,12 +251,95 @@ def check_finite(arr: np.ndarray, name: str, fix: str = _NONFINITE_FIX) -> None:
 
 def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
     """Return ``value`` as an int, or raise if it is not a (strictly) positive integer."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return int(value)
+    return check_number(value, name, kind=int, low=0, low_open=not allow_zero)
+
+_NOUNS = {float: "a real number", int: "an int"}
+
+
+def check_number(value, name: str, *, kind: type = float, low: float | None = None,
+                 high: float | None = None, low_open: bool = False, high_open: bool = False,
+                 allow_none: bool = False, also: str | None = None):
+    """Return ``value`` as a Python ``kind`` if it is a finite number within the bounds; else raise.
+
+    One declaration per parameter replaces a hand-written check, and the
+    message is generated from it: ``check_number(lr, "learning_rate", low=0,
+    low_open=True)`` raises "learning_rate must be > 0, got -1.0".
+
+    Parameters
+    ----------
+    value : object
+        What the user passed.
+    name : str
+        The parameter's name in messages.
+    kind : {float, int}
+        ``float`` accepts any real number (bool excluded) and returns a Python
+        float; ``int`` accepts integers only (not 2.0) and returns a Python int.
+    low, high : float, optional
+        The bounds; inclusive unless ``low_open`` / ``high_open``.
+    allow_none : bool
+        Accept None (and return it), e.g. for an optional ``clipnorm``.
+    also : str, optional
+        Another accepted value the caller handles itself, named in messages
+        ("'auto'" gives "must be an int >= 1 or 'auto'").
+
+    Returns
+    -------
+    float or int or None
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a number of ``kind`` (text, bool, None, 2.5 for an int).
+    ValueError
+        When it is NaN, infinite or outside the bounds.
+
+    Examples
+    --------
+    >>> check_number(0.5, "momentum", low=0, high=1)
+    0.5
+    >>> check_number(0, "epsilon", low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: epsilon must be > 0, got 0.0
+    """
+    if value is None and allow_none:
+        return None
+    noun = _NOUNS[kind]
+    if not _is_number(value, kind):
+        alternatives = "".join(f" or {alt}" for alt in (also, "None" if allow_none else None) if alt)
+        raise TypeError(f"{name} must be {noun}{alternatives}, got {type(value).__name__} {value!r}")
+    # A Python scalar keeps float32 arrays float32 (a NumPy float64 scalar would promote them).
+    value = _as_python(value, kind)
+    below = low is not None and (value < low or (low_open and value == low))
+    above = high is not None and (value > high or (high_open and value == high))
+    if below or above or not math.isfinite(value):
+        span = describe_range(low, high, low_open, high_open)
+        expected = f"{noun} {span} or {also}" if also else span
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return value
+
+
+def _is_number(value, kind: type) -> bool:
+    """True for numbers of ``kind``; bools are refused, since ``True`` as a rate is a mistake."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, numbers.Integral if kind is int else numbers.Real)
+
+
+def _as_python(value, kind: type):
+    try:
+        return kind(value)
+    except OverflowError:  # float(10**400): report it as the infinity it stands for
+        return math.inf
+
+
+def describe_range(low, high, low_open: bool = False, high_open: bool = False) -> str:
+    """An interval as the messages write it: ``'> 0'``, ``'in [0, 1)'``, ``'a finite number'``."""
+    if high is None:
+        return "a finite number" if low is None else f"{'>' if low_open else '>='} {low:g}"
+    if low is None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
 def check_consistent_length(X: np.ndarray, y, name_y: str = "y") -> None:

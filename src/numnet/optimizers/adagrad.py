@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
-from numnet.optimizers.schedules import _check_number
 from numnet.registry import OPTIMIZERS
 
 
@@ -49,9 +49,9 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-7,
                  clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm, clipvalue)
-        self.initial_accumulator_value = _check_number(
+        self.initial_accumulator_value = check_number(
             initial_accumulator_value, "initial_accumulator_value", low=0)
-        self.epsilon = _check_number(epsilon, "epsilon", low=0, low_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
 
     def _initial_slot_value(self, name: str) -> float:
         return self.initial_accumulator_value

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
+from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
-from numnet.optimizers.schedules import _check_number
 from numnet.registry import OPTIMIZERS
 
 
@@ -59,9 +59,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm, clipvalue)
-        self.beta_1 = _check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
-        self.beta_2 = _check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
-        self.epsilon = _check_number(epsilon, "epsilon", low=0, low_open=True)
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
         if not isinstance(amsgrad, (bool, np.bool_)):
             raise TypeError(f"amsgrad must be True or False, got {amsgrad!r}")
         self.amsgrad = bool(amsgrad)
@@ -125,7 +125,7 @@ class AdamW(Adam):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, weight_decay=0.004, clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, clipnorm, clipvalue)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", low=0)
+        self.weight_decay = check_number(weight_decay, "weight_decay", low=0)
 
     def _update(self, param, grad, slots, scratch, lr):
         param *= 1.0 - lr * self.weight_decay

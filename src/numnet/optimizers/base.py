@@ -20,7 +20,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from numnet.optimizers.schedules import Schedule, _check_number
+from numnet._validation import check_number
+from numnet.optimizers.schedules import Schedule
 from numnet.registry import SCHEDULES, deserialize, serialize
 
 
@@ -125,8 +126,8 @@ class Optimizer:
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None):
         self.learning_rate = learning_rate
-        self.clipnorm = _check_optional_positive(clipnorm, "clipnorm")
-        self.clipvalue = _check_optional_positive(clipvalue, "clipvalue")
+        self.clipnorm = check_number(clipnorm, "clipnorm", low=0, low_open=True, allow_none=True)
+        self.clipvalue = check_number(clipvalue, "clipvalue", low=0, low_open=True, allow_none=True)
         self.reset()
 
     # -- learning rate -------------------------------------------------------
@@ -358,11 +359,7 @@ def _check_learning_rate(value):
             "to use your own function, subclass numnet.optimizers.Schedule so that it can be "
             "saved with the model"
         )
-    return _check_number(value, "learning_rate", low=0, low_open=True)
-
-
-def _check_optional_positive(value, name: str) -> float | None:
-    return None if value is None else _check_number(value, name, low=0, low_open=True)
+    return check_number(value, "learning_rate", low=0, low_open=True)
 
 
 # How often state is flushed of subnormal-bound values (see Optimizer._flush_tiny_state).

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet._validation import check_number
 from numnet.optimizers.adam import _moving_average
 from numnet.optimizers.base import Optimizer
-from numnet.optimizers.schedules import _check_number
 from numnet.registry import OPTIMIZERS
 
 
@@ -50,9 +50,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0,
                  clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm, clipvalue)
-        self.rho = _check_number(rho, "rho", low=0, high=1, high_open=True)
-        self.epsilon = _check_number(epsilon, "epsilon", low=0, low_open=True)
-        self.momentum = _check_number(momentum, "momentum", low=0, high=1)
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
 
     @property
     def slot_names(self) -> tuple[str, ...]:

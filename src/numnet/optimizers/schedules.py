@@ -16,37 +16,9 @@ Example
 from __future__ import annotations
 
 import math
-import numbers
 
+from numnet._validation import check_number
 from numnet.registry import SCHEDULES
-
-
-def _check_number(value, name: str, low: float | None = None, high: float | None = None,
-                  low_open: bool = False, high_open: bool = False) -> float:
-    """Return ``value`` as a Python float, or raise if it is not a finite real in range.
-
-    The bounds are inclusive unless ``low_open`` / ``high_open``. Returning a
-    Python float matters for speed and dtype: ``float32_array * python_float``
-    stays float32, whereas a NumPy float64 scalar would promote the result.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    below = low is not None and (value < low or (low_open and value == low))
-    above = high is not None and (value > high or (high_open and value == high))
-    if not math.isfinite(value) or below or above:
-        raise ValueError(f"{name} must be {_describe_range(low, high, low_open, high_open)}, "
-                         f"got {value!r}")
-    return value
-
-
-def _describe_range(low, high, low_open, high_open) -> str:
-    """Write an interval the way the error messages show it: '> 0', 'in [0, 1)'."""
-    if high is None:
-        return "a finite number" if low is None else f"{'>' if low_open else '>='} {low:g}"
-    if low is None:
-        return f"{'<' if high_open else '<='} {high:g}"
-    return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
 class Schedule:
@@ -91,7 +63,7 @@ class Constant(Schedule):
     """
 
     def __init__(self, learning_rate: float):
-        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
         return self.learning_rate
@@ -120,9 +92,9 @@ class InverseTimeDecay(Schedule):
     """
 
     def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float = 1):
-        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
-        self.decay_rate = _check_number(decay_rate, "decay_rate", low=0)
-        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
+        self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
         return self.learning_rate / (1.0 + self.decay_rate * step / self.decay_steps)
@@ -152,9 +124,9 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float):
-        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
-        self.decay_rate = _check_number(decay_rate, "decay_rate", low=0, high=1, low_open=True)
-        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", low=0, high=1, low_open=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
         return self.learning_rate * self.decay_rate ** (step / self.decay_steps)
@@ -185,9 +157,9 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, learning_rate: float, drop: float = 0.5, step_size: float = 10):
-        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
-        self.drop = _check_number(drop, "drop", low=0, high=1, low_open=True)
-        self.step_size = _check_number(step_size, "step_size", low=0, low_open=True)
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.drop = check_number(drop, "drop", low=0, high=1, low_open=True)
+        self.step_size = check_number(step_size, "step_size", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
         return self.learning_rate * self.drop ** math.floor(step / self.step_size)
@@ -224,9 +196,9 @@ class CosineDecay(Schedule):
     """
 
     def __init__(self, learning_rate: float, decay_steps: float, alpha: float = 0.0):
-        self.learning_rate = _check_number(learning_rate, "learning_rate", low=0, low_open=True)
-        self.decay_steps = _check_number(decay_steps, "decay_steps", low=0, low_open=True)
-        self.alpha = _check_number(alpha, "alpha", low=0, high=1)
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
+        self.alpha = check_number(alpha, "alpha", low=0, high=1)
 
     def __call__(self, step: int) -> float:
         progress = min(step, self.decay_steps) / self.decay_steps

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
-from numnet.optimizers.schedules import _check_number
 from numnet.registry import OPTIMIZERS
 
 
@@ -54,14 +54,14 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
                  clipnorm=None, clipvalue=None):
         super().__init__(learning_rate, clipnorm, clipvalue)
-        self.momentum = _check_number(momentum, "momentum", low=0, high=1)
+        self.momentum = check_number(momentum, "momentum", low=0, high=1)
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum=0.0; "
                              "pass for example momentum=0.9")
         self.nesterov = bool(nesterov)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", low=0)
+        self.weight_decay = check_number(weight_decay, "weight_decay", low=0)
 
     @property
     def slot_names(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from numnet._validation import check_number
 from numnet.registry import ACTIVATIONS
 
 SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
@@ -76,9 +77,9 @@ def _check_counts(est) -> None:
     _check_int(est.max_iter, "max_iter")
     _check_int(est.max_fun, "max_fun")
     if not (isinstance(est.n_iter_no_change, float) and est.n_iter_no_change == np.inf):
-        _check_int(est.n_iter_no_change, "n_iter_no_change", extra=" or np.inf")
+        _check_int(est.n_iter_no_change, "n_iter_no_change", also="np.inf")
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
-        _check_int(est.batch_size, "batch_size", extra=" or 'auto'")
+        _check_int(est.batch_size, "batch_size", also="'auto'")
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)):
         raise InvalidParameterError(f"verbose must be a bool or an int, got {est.verbose!r}")
 
@@ -154,31 +155,21 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-def check_real(value, name: str, low=None, high=None, low_open=False, high_open=False) -> float:
-    """``value`` as a float if it is a finite real within the bounds, else raise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InvalidParameterError(f"{name} must be a real number, got {type(value).__name__} "
-                                    f"{value!r}")
-    too_low = low is not None and (value < low or (low_open and value == low))
-    too_high = high is not None and (value > high or (high_open and value == high))
-    if not np.isfinite(value) or too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        if high is None:
-            span = f"{'>' if low_open else '>='} {low}"
-        else:
-            span = f"in {left}{low}, {high}{right}"
-        raise InvalidParameterError(f"{name} must be {span}, got {value!r}")
-    return float(value)
+def check_real(value, name: str, **bounds) -> float:
+    """``value`` as a float if it is a finite real within ``bounds`` (see ``check_number``)."""
+    return _as_invalid_parameter(check_number, value, name, **bounds)
 
 
-def _check_int(value, name, extra="") -> int:
-    expected = f"an int >= 1{extra}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise InvalidParameterError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise InvalidParameterError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
+def _check_int(value, name, also=None) -> int:
+    return _as_invalid_parameter(check_number, value, name, kind=int, low=1, also=also)
+
+
+def _as_invalid_parameter(check, *args, **kwargs):
+    """Run numnet's shared ``check``, raising scikit-learn's kind of error with its message."""
+    try:
+        return check(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(str(exc)) from None
 
 
 def _check_bool(value, name) -> bool:
