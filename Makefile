@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 # (Re)install only when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -21,5 +21,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) bench/run.py
 
+# The documentation site (mkdocs.yml, docs/) into site/; --strict: any warning fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info numnet-demo
+	rm -rf $(VENV) build site *.egg-info src/*.egg-info numnet-demo

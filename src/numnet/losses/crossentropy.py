@@ -25,13 +25,13 @@ class CategoricalCrossEntropy(Loss):
     label_smoothing : float in [0, 1)
         Targets become ``(1 - s) * one_hot + s / n_classes``.
 
+    Notes
+    -----
     Targets ``y_true`` are integer labels of shape (n_samples,) or one-hot /
     probability rows of shape (n_samples, n_classes): ``fit`` and ``evaluate``
     refuse rows with entries outside [0, 1] or that do not sum to 1 (label
     smoothing is applied to valid rows, inside the loss).
 
-    Notes
-    -----
     From logits the gradient is ``(softmax(z) - t) / n``: the softmax Jacobian
     ``diag(p) - p pᵀ`` times ``-t / p`` collapses to ``p - t`` because each row
     of ``t`` sums to 1. That is why a model ending in ``Softmax`` trains on

@@ -47,8 +47,8 @@ def export(model, path, opset: int = 17, metadata: dict | None = None):
         If the model is not built, ``opset`` is out of range, or a layer has no
         ONNX equivalent (the message names the layer and what can be exported).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import os, tempfile
     >>> from numnet import Sequential, Dense, ReLU, Softmax
     >>> model = Sequential([Dense(4, 8), ReLU(), Dense(8, 3), Softmax()])

@@ -99,12 +99,13 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter).
 
+    The other parameters (``learning_rate``, ``beta_1``, ``beta_2``, ``epsilon``,
+    ``amsgrad``, ``clipnorm``, ``clipvalue``) are as for :class:`Adam`.
+
     Parameters
     ----------
     weight_decay : float, default=0.004
         Fraction of ``lr * p`` removed from each parameter every step, >= 0.
-    **others
-        As for :class:`Adam`.
 
     Notes
     -----
