@@ -135,7 +135,7 @@ def test_inspect_shows_summary_format_version_and_metadata(work, classifier):
 
 def test_export_writes_an_onnx_model_that_matches(work, classifier):
     ort = pytest.importorskip("onnxruntime")
-    result = numnet_cli("export", "cls.numnet", "--onnx", "cls.onnx", cwd=work)
+    result = numnet_cli("export", "cls.numnet", "--onnx", "cls.onnx", "--encoded", cwd=work)
     assert result.returncode == 0, result.stderr
     assert "x1, x2, city=oslo, city=paris, city=rome" in result.stderr
     from numnet.cli.data import read_csv

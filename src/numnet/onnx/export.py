@@ -66,9 +66,7 @@ def to_onnx(model, opset: int = 17, metadata: dict | None = None):
     opset = _check_opset(opset)
     n_features, dtype = _check_model(model)
     builder = GraphBuilder(dtype, opset)
-    value = "input"
-    for layer in model.layers:
-        value = CONVERTERS[type(layer)](builder, layer, value)
+    value = append_network(builder, model, "input")
     # Name the result "output" whatever the last layer was (even a lone Dropout).
     builder.nodes.append(helper.make_node("Identity", [value], ["output"], name="output_node"))
     graph = helper.make_graph(
@@ -81,6 +79,16 @@ def to_onnx(model, opset: int = 17, metadata: dict | None = None):
     helper.set_model_props(proto, _metadata_strings(metadata))
     onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def append_network(builder: GraphBuilder, model, value: str) -> str:
+    """Add the nodes of ``model``'s layers, applied to ``value``; return the result's name.
+
+    ``value`` holds the model's input matrix, of shape (batch, n_features) in its dtype.
+    """
+    for layer in model.layers:
+        value = CONVERTERS[type(layer)](builder, layer, value)
+    return value
 
 
 def _check_opset(opset) -> int:

@@ -18,16 +18,22 @@ class GraphBuilder:
         The ONNX operator set the graph targets.
     batch : str
         The name of the dynamic batch dimension.
+    reserved : iterable of str, optional
+        Names the graph uses for its own inputs and outputs (such as CSV column
+        names): :meth:`fresh` never hands them out.
     """
 
-    def __init__(self, dtype, opset: int, batch: str = "batch"):
+    def __init__(self, dtype, opset: int, batch: str = "batch", reserved=()):
         self.dtype, self.opset, self.batch = np.dtype(dtype), int(opset), batch
         self.nodes, self.initializers, self.extra_inputs = [], [], []
         self._count = 0
+        self._reserved = set(reserved)
 
     def fresh(self, hint: str) -> str:
         """A new, unused value name."""
         self._count += 1
+        while f"{hint}_{self._count}" in self._reserved:  # a CSV column may be named "sub_7"
+            self._count += 1
         return f"{hint}_{self._count}"
 
     def constant(self, value, hint: str, dtype=None) -> str:
@@ -37,11 +43,16 @@ class GraphBuilder:
         self.initializers.append(numpy_helper.from_array(array, name=name))
         return name
 
-    def op(self, op_type: str, inputs: list, hint: str | None = None, **attributes) -> str:
-        """Add one node with one output; return the output's name."""
+    def op(self, op_type: str, inputs: list, hint: str | None = None, domain: str = "",
+           **attributes) -> str:
+        """Add one node with one output; return the output's name.
+
+        ``domain`` is the operator set the node comes from: "" for ONNX's own,
+        "ai.onnx.ml" for the classic machine-learning operators.
+        """
         output = self.fresh(hint or op_type.lower())
-        self.nodes.append(helper.make_node(op_type, list(inputs), [output],
-                                           name=f"{output}_node", **attributes))
+        self.nodes.append(helper.make_node(op_type, list(inputs), [output], name=f"{output}_node",
+                                           domain=domain, **attributes))
         return output
 
     def reduce(self, op_type: str, x: str, axis: int) -> str:
