@@ -6,7 +6,9 @@ Write your own by subclassing :class:`Callback` and overriding any of the
 """
 from __future__ import annotations
 
+import csv
 import math
+import os
 
 import numpy as np
 
@@ -188,11 +190,15 @@ class History(Callback):
         Set by :class:`EarlyStopping`.
     interrupted : bool
         True when Ctrl+C ended training early.
+    params : dict
+        The settings of the fit, as in Keras: ``epochs``, ``steps`` (batches per epoch),
+        ``verbose``, and numnet's ``batch_size`` and ``initial_epoch``.
     """
 
     def __init__(self):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
+        self.params: dict = {}
         self.best_epoch = self.stopped_epoch = None
         self.interrupted = False
 
@@ -206,3 +212,88 @@ class History(Callback):
 
     def __repr__(self):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model to a ``.numnet`` file at the end of epochs, as Keras' ``ModelCheckpoint``.
+
+    Parameters
+    ----------
+    filepath : str or path-like
+        May hold ``{epoch}`` (1-based, as Keras prints it) and logged names, e.g.
+        ``"ckpt-{epoch:02d}-{val_loss:.3f}.numnet"``. Must end in ``.numnet``.
+    monitor : str, default "val_loss"
+    save_best_only : bool, default False
+        Save only when ``monitor`` improves on the best value so far.
+    mode : {"auto", "min", "max"}
+    min_delta : float, default 0
+    include_optimizer : bool, default True
+        Keep the optimizer's state, so that ``numnet.load`` resumes training exactly.
+    verbose : int, default 0
+        1 prints a line per file written.
+
+    Attributes
+    ----------
+    saved : list of str
+        The files written, in order.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", min_delta=0.0,
+                 include_optimizer=True, verbose=0):
+        super().__init__(monitor, min_delta, mode)
+        self.filepath = os.fspath(filepath)
+        if not self.filepath.endswith(".numnet"):
+            raise ValueError(f"ModelCheckpoint filepath must end in .numnet (numnet's model files), got "
+                             f"{self.filepath!r}; e.g. 'checkpoint-{{epoch:02d}}.numnet'")
+        self.save_best_only, self.include_optimizer, self.verbose = save_best_only, include_optimizer, verbose
+        self.saved: list[str] = []
+
+    def on_train_begin(self, logs=None):
+        self._reset_best()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            value = self._value(logs)
+            if not self._improved(value, self.best):
+                return
+            self.best = value
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        self.model.save(path, include_optimizer=self.include_optimizer)
+        self.saved.append(path)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {path}")
+
+
+class CSVLogger(Callback):
+    """Write each epoch's logs as a row of a CSV file (``epoch`` first), as Keras' ``CSVLogger``.
+
+    Parameters
+    ----------
+    filename : str or path-like
+    separator : str, default ","
+    append : bool, default False
+        Add rows to an existing file (without a second header) instead of replacing it.
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        self.filename, self.separator, self.append = os.fspath(filename), separator, append
+        self._keys = None
+
+    def on_train_begin(self, logs=None):
+        self._keys = None
+        # Appending to a file that has rows already: its header is there.
+        self._has_header = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
+        if not self.append:
+            open(self.filename, "w").close()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = list(logs)
+        with open(self.filename, "a", newline="") as handle:
+            writer = csv.writer(handle, delimiter=self.separator)
+            if not self._has_header:
+                writer.writerow(["epoch", *self._keys])
+                self._has_header = True
+            writer.writerow([epoch, *(logs.get(key, "") for key in self._keys)])

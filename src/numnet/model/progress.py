@@ -1,8 +1,10 @@
 """Printing progress during ``fit``: a bar within each epoch, or one line per epoch.
 
 The bar uses tqdm when it is installed (``pip install numnet[plot]`` brings
-it); otherwise a plain carriage-return line. Both are optional extras: the
-core stays NumPy-only.
+it): ``tqdm.auto``, a widget in a Jupyter notebook (where text bars would
+pile up as separate stream outputs) and one updating line in a terminal.
+Without tqdm, a plain carriage-return line. Both are optional extras: the
+core stays NumPy-only, and it only looks at IPython if the kernel loaded it.
 """
 from __future__ import annotations
 
@@ -24,12 +26,31 @@ def _number(value: float) -> str:
 
 
 def resolve_verbose(verbose) -> int:
-    """``"auto"`` means a bar (1) on a terminal and one line per epoch (2) otherwise."""
+    """``"auto"``: a bar (1) on a terminal or as a notebook widget, one line per epoch (2) otherwise."""
     if verbose == "auto":
-        return 1 if sys.stdout.isatty() else 2
+        return 1 if sys.stdout.isatty() or notebook_widgets() else 2
     if verbose not in (0, 1, 2, True, False):
         raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}")
     return int(verbose)
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython's ZMQ shell); never imports IPython itself."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def notebook_widgets() -> bool:
+    """True in a notebook where tqdm can draw a widget (tqdm and ipywidgets installed)."""
+    if not in_notebook():
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def format_duration(seconds: float) -> str:
@@ -60,9 +81,11 @@ class ProgressLogger(Callback):
         self.stream = stream or sys.stdout
         self._bar = None
         self._train_start = None
+        self._epochs_done = 0
 
     def on_train_begin(self, logs=None):
         self._train_start = time.perf_counter()
+        self._epochs_done = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -80,8 +103,9 @@ class ProgressLogger(Callback):
         now = time.perf_counter()
         parts = [f"Epoch {epoch + 1}/{self.epochs}", format_duration(now - self._start)]
         left = self.epochs - epoch - 1
+        self._epochs_done += 1  # not epoch + 1: fit(initial_epoch=...) starts later
         if left > 0:  # the mean epoch so far times the epochs left (an upper bound with early stopping)
-            parts.append("ETA " + format_duration((now - self._train_start) / (epoch + 1) * left))
+            parts.append("ETA " + format_duration((now - self._train_start) / self._epochs_done * left))
         if logs:
             parts.append(format_logs(logs))
         line = " - ".join(parts)
@@ -102,13 +126,17 @@ def _make_bar(total, description, stream):
         import tqdm  # optional: a real progress bar with ETA
     except ImportError:
         return _PlainBar(total, description, stream)
+    if notebook_widgets():  # tqdm.auto picks the widget here; text bars would pile up as outputs
+        from tqdm.auto import tqdm as widget
+
+        return _TqdmBar(widget(total=total, desc=description, leave=False, unit="batch"), stream)
     return _TqdmBar(tqdm.tqdm(total=total, desc=description, file=stream, leave=False,
-                              unit="batch", dynamic_ncols=True))
+                              unit="batch", dynamic_ncols=True), stream)
 
 
 class _TqdmBar:
-    def __init__(self, bar):
-        self.bar, self._done = bar, 0
+    def __init__(self, bar, stream):
+        self.bar, self._done, self.stream = bar, 0, stream
         self._last = 0.0
 
     def update(self, done, logs):
@@ -122,7 +150,8 @@ class _TqdmBar:
 
     def close(self, line):
         self.bar.close()
-        self.bar.write(line, file=self.bar.fp)
+        # tqdm.write clears a text bar first; a widget is closed already: print plainly.
+        self.bar.write(line, file=self.stream)
 
 
 class _PlainBar:
@@ -135,6 +164,10 @@ class _PlainBar:
         if now - self._last < 0.1 and done != self.total:
             return
         self._last = now
+        if self.total is None:  # a data source of unknown length: count batches, no ETA
+            self.stream.write(f"\r{self.description} {done} batches {format_logs(logs or {})}")
+            self.stream.flush()
+            return
         eta = (now - self._start) / done * (self.total - done)
         filled = int(20 * done / self.total)
         bar = "=" * filled + "." * (20 - filled)
