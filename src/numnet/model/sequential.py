@@ -9,6 +9,7 @@ from numnet._validation import (check_array, check_float_dtype, check_positive_i
                                 check_weight_array)
 from numnet.layers.base import Layer
 from numnet.losses.base import Loss
+from numnet.model.forward import ForwardPlan, run_layers
 from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters, is_numnet_layer
 from numnet.optimizers.base import Optimizer
@@ -210,13 +211,7 @@ class Sequential:
     # -- computation --------------------------------------------------------
     def forward(self, X, training: bool = False, mask=None) -> np.ndarray:
         """Run ``X`` (n_samples, n_features) through every layer; returns the last output."""
-        X = self._as_input(X)
-        for layer in self.layers:
-            if mask is not None and getattr(layer, "accepts_mask", False):
-                X = layer.forward(X, mask=mask, training=training)
-            else:
-                X = layer.forward(X, training=training)
-        return X
+        return run_layers(self.layers, self._as_input(X), training, mask)
 
     __call__ = forward
 
@@ -231,15 +226,8 @@ class Sequential:
 
     def activations(self, X, training: bool = False, mask=None) -> dict[str, np.ndarray]:
         """Every layer's output for ``X``, keyed by layer name (in order), e.g. hidden activations."""
-        X = self._as_input(X)
-        outputs = {}
-        for layer in self.layers:
-            if mask is not None and getattr(layer, "accepts_mask", False):
-                X = layer.forward(X, mask=mask, training=training)
-            else:
-                X = layer.forward(X, training=training)
-            outputs[layer.name] = X
-        return outputs
+        plan = ForwardPlan(self.layers)
+        return {layer.name: out for layer, out in plan.outputs(self._as_input(X), training, mask)}
 
     def _as_input(self, X) -> np.ndarray:
         """Light check for ``forward``: arrays of the right kind pass without a copy."""
@@ -278,12 +266,7 @@ class Sequential:
         return np.concatenate(parts)
 
     def _predict_batch(self, X, mask):
-        for layer in self.layers:
-            if getattr(layer, "accepts_mask", False):
-                X = layer.forward(X, mask=mask, training=False)
-            else:
-                X = layer.forward(X, training=False)
-        return X
+        return run_layers(self.layers, X, training=False, mask=mask)
 
     def predict_classes(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
         """Predicted class labels (n_samples,): argmax of the outputs, or a 0.5 threshold.

@@ -21,6 +21,7 @@ from numnet.losses.base import check_sample_weight
 from numnet.model.callbacks import Callback, History
 from numnet.model.diagnostics import (divergence_error, warn_about_feature_scales,
                                       warn_non_finite_validation)
+from numnet.model.forward import ForwardPlan
 from numnet.model.progress import ProgressLogger, resolve_verbose
 
 
@@ -304,17 +305,12 @@ class _BatchStep:
         self.optimizer = model.optimizer
         self.outputs = None
         # Look these up once per fit rather than once per batch.
-        self.forward_plan = [(layer, getattr(layer, "accepts_mask", False)) for layer in self.layers]
+        self.forward_plan = ForwardPlan(self.layers)
         self.backward_plan = self.layers[::-1]
 
     def loss_only(self, X, y, w, mask, training=False):
         """Forward and loss; sets :attr:`outputs` (what ``predict`` would return)."""
-        out = X
-        for layer, takes_mask in self.forward_plan:
-            if takes_mask and mask is not None:
-                out = layer.forward(out, mask=mask, training=training)
-            else:
-                out = layer.forward(out, training=training)
+        out = self.forward_plan.run(X, training, mask)
         if self.loss_takes_mask:
             loss = self.loss.forward(out, y, w, mask=mask)
         else:
@@ -340,9 +336,8 @@ class _BatchStep:
         return _NoInputGradient(self.layers[0] if self.layers else None)
 
     def first_non_finite_layer(self, X, mask):
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training=False)
+        """Name the first layer whose output for ``X`` holds NaN or inf, or None."""
+        for layer, out in self.forward_plan.outputs(X, training=False, mask=mask):
             if not np.isfinite(out).all():
                 return f"the output of layer '{layer.name}'"
         return None
