@@ -71,7 +71,7 @@ def export_raw(model, path, opset: int = 17, metadata: dict | None = None):
     ------
     ValueError
         If the model has no ``numnet train`` preprocessing, a feature column is
-        named like an output, or the layers cannot be exported (see :func:`export`).
+        named like an output, or the layers cannot be exported (as ``export`` says).
     """
     proto = to_onnx_raw(model, opset=opset, metadata=metadata)
     onnx.save(proto, os.fspath(path))
@@ -79,7 +79,7 @@ def export_raw(model, path, opset: int = 17, metadata: dict | None = None):
 
 
 def to_onnx_raw(model, opset: int = 17, metadata: dict | None = None):
-    """The checked ModelProto of :func:`export_raw`, not written to a file."""
+    """The checked ``onnx.ModelProto`` of ``export_raw``, not written to a file."""
     opset = _check_opset(opset)
     _, dtype = _check_model(model)
     prep = _check_preprocessing(model)
