@@ -12,6 +12,7 @@ pd = pytest.importorskip("pandas")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+import numnet  # noqa: E402
 from numnet import Dense, Sequential, Softmax  # noqa: E402
 from numnet.cli import main  # noqa: E402
 from numnet.onnx import to_onnx_raw  # noqa: E402
@@ -122,8 +123,8 @@ def test_regressor_gives_predictions_in_the_target_units(models, capsys):
 def test_unseen_values_and_gaps_rows_match_predict_row_by_row(models, capsys):
     # The same rows one at a time: the batch dimension is dynamic and rows are independent.
     new = pd.read_csv(models / "new.csv", dtype=str, keep_default_na=False)
-    odd = [i for i in range(len(new))
-           if new.loc[i, "city"] in ("lima", "", "NA") or "" in (new.loc[i, "x1"], new.loc[i, "x2"])]
+    odd = [i for i, row in new.iterrows()
+           if row["city"] in ("lima", "", "NA") or "" in (row["x1"], row["x2"])]
     assert len(odd) >= 8
     session = session_of(models / "cls.onnx")
     expected = predicted(models, "cls", capsys)
@@ -156,7 +157,7 @@ def test_every_missing_marker_is_filled_with_the_most_frequent_level(models):
     for text in ("", "NA", "nan", "NULL", "None"):
         feeds["city"] = np.array([[text]], dtype=object)
         answers.append(session.run(None, feeds)[1])
-    fill = __import__("numnet").load(models / "cls.numnet").preprocessing["impute"]
+    fill = numnet.load(models / "cls.numnet").preprocessing["impute"]
     feeds["city"] = np.array([[fill["categorical"]["city"]]], dtype=object)
     for answer in answers:
         np.testing.assert_array_equal(answer, session.run(None, feeds)[1])
@@ -247,3 +248,14 @@ def test_preprocessing_that_does_not_fit_the_model_is_refused():
     model.preprocessing["categorical"] = {"c": ["p", "q"]}
     with pytest.raises(ValueError, match=r"makes 4 inputs, but the model takes 2"):
         to_onnx_raw(model)
+
+
+@pytest.mark.parametrize("opset", [13, onnx.defs.onnx_opset_version()])
+def test_the_oldest_and_newest_opsets_give_the_same_answers(models, opset):
+    proto = to_onnx_raw(numnet.load(models / "cls.numnet"), opset=opset)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    feeds = raw_feeds(session, models / "new.csv")
+    reference = session_of(models / "cls.onnx").run(None, feeds)
+    label, probabilities = session.run(None, feeds)
+    assert label.tolist() == reference[0].tolist()
+    np.testing.assert_allclose(probabilities, reference[1], atol=1e-6)
