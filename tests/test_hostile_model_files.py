@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from numnet import Adam, Dense, ModelFileError, ReLU, Sequential, Softmax
-from numnet.io import load_estimator, load_model, save_model
+from numnet.io import load_model, save_model
 
 GiB = 2**30
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -283,6 +283,8 @@ def test_a_folder_and_a_broken_link(tmp_path):
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_estimator_files_get_the_same_protections(tmp_path, good_file):
     pytest.importorskip("sklearn")
+    from numnet.sklearn import load_estimator
+
     thread, outcome = returns_promptly(lambda: load_estimator("/dev/zero"))
     assert not thread.is_alive() and isinstance(outcome.get("error"), ModelFileError)
     members = members_of(good_file)
@@ -295,7 +297,7 @@ def test_estimator_files_get_the_same_protections(tmp_path, good_file):
 
 def test_an_estimator_config_array_cannot_blow_up_through_its_dtype(tmp_path):
     pytest.importorskip("sklearn")
-    from numnet.io.estimators import _from_json
+    from numnet.sklearn.persistence import _from_json
 
     small = {"__array__": ["cat", "dog", "a much longer class name"], "dtype": "<U24"}
     assert list(_from_json(small, "f")) == small["__array__"]

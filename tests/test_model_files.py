@@ -562,7 +562,7 @@ def fitted_estimators():
 def test_estimators_round_trip_with_identical_predictions(tmp_path):
     import warnings
 
-    from numnet.io import load_estimator, save_estimator
+    from numnet.sklearn import load_estimator, save_estimator
 
     for est, Xe, ye in fitted_estimators():
         with warnings.catch_warnings():
@@ -591,7 +591,7 @@ def test_estimators_round_trip_with_identical_predictions(tmp_path):
 
 
 def test_a_loaded_estimator_is_still_picklable_and_a_pickled_one_saves(tmp_path):
-    from numnet.io import load_estimator, save_estimator
+    from numnet.sklearn import load_estimator, save_estimator
 
     est, Xe, ye = fitted_estimators()[1]
     with pytest.warns(Warning):
@@ -602,7 +602,7 @@ def test_a_loaded_estimator_is_still_picklable_and_a_pickled_one_saves(tmp_path)
 
 
 def test_estimator_files_are_checked_like_model_files(tmp_path):
-    from numnet.io import load_estimator, save_estimator
+    from numnet.sklearn import load_estimator, save_estimator
 
     est, Xe, ye = fitted_estimators()[2]
     with pytest.raises(ValueError, match="not fitted yet"):

@@ -5,6 +5,7 @@ Dense weights are ``(n_inputs, n_neurons)``, biases ``(n_neurons,)`` and
 ``Y = X @ W + b``. Only NumPy is needed to ``import numnet``; plotting,
 scikit-learn, ONNX and the command line are optional extras.
 """
+from numnet._version import __version__
 from numnet.datasets import (from_one_hot, load_digits, one_hot, sine_data, spiral_data,
                              train_test_split, vertical_data, xor)
 from numnet.exceptions import ModelFileError, TrainingDivergedError
@@ -20,7 +21,6 @@ from numnet.model import (Callback, EarlyStopping, History, LambdaCallback, Lear
                           ReduceLROnPlateau, Sequential)
 from numnet.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Sequential", "Layer", "Dense", "Dropout", "BatchNorm", "ReLU", "LeakyReLU", "ELU", "GELU",

@@ -1,10 +1,20 @@
 """Model files: ``save_model`` / ``load_model`` for the safe ``.numnet`` format.
 
-NumPy and the standard library only (``save_estimator`` / ``load_estimator``
-import scikit-learn when they run); loading never runs code from the file.
+NumPy and the standard library only; loading never runs code from the file.
+The scikit-learn drop-ins are saved by ``numnet.sklearn.save_estimator``,
+which builds on this package (never the reverse).
 """
 from numnet.io.archive import FORMAT_VERSION
-from numnet.io.estimators import load_estimator, save_estimator
 from numnet.io.model_file import load_model, save_model
 
-__all__ = ["save_model", "load_model", "save_estimator", "load_estimator", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "FORMAT_VERSION"]
+
+_MOVED = {"save_estimator", "load_estimator"}
+
+
+def __getattr__(name):
+    # Say where the estimator functions went, without importing scikit-learn from the core.
+    if name in _MOVED:
+        raise AttributeError(f"numnet.io.{name} moved to numnet.sklearn.{name}: the scikit-learn "
+                             f"wrapper saves its own estimators; use from numnet.sklearn import {name}")
+    raise AttributeError(f"module 'numnet.io' has no attribute {name!r}")

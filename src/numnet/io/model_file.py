@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from numnet._version import __version__
 from numnet.exceptions import ModelFileError
 from numnet.io.archive import as_path, read_archive, write_archive
 from numnet.registry import LAYERS, LOSSES, OPTIMIZERS
@@ -76,7 +77,7 @@ def save_model(model, path, include_optimizer: bool = True, metadata: dict | Non
     """
     path = as_path(path)
     _check_registered(model)
-    arrays = _model_arrays(model)
+    arrays = model_arrays(model)
     state = _optimizer_state(model) if include_optimizer else None
     if state is not None:
         arrays.update({_OPTIMIZER + key: value for key, value in state.items()})
@@ -86,7 +87,7 @@ def save_model(model, path, include_optimizer: bool = True, metadata: dict | Non
         preprocessing = getattr(model, "preprocessing", None)
     config = {
         "format": FORMAT,
-        "numnet_version": _numnet_version(),
+        "numnet_version": __version__,
         "model": model.get_config(),
         "optimizer_state": state is not None,
         "metadata": {**_training_metadata(model), **(metadata or {})},
@@ -114,7 +115,7 @@ def _check_registered(model) -> None:
                 ".register() (or use a built-in one)")
 
 
-def _model_arrays(model) -> dict[str, np.ndarray]:
+def model_arrays(model) -> dict[str, np.ndarray]:
     """Every parameter and state array: ``params/<layer>/<key>``, ``state/<layer>/<key>``."""
     arrays = {}
     for layer in model.layers:
@@ -155,12 +156,6 @@ def _training_metadata(model) -> dict:
     return meta
 
 
-def _numnet_version() -> str:
-    import numnet  # the package's version, read at call time (numnet imports this module)
-
-    return numnet.__version__
-
-
 # -- loading --------------------------------------------------------------------
 def load_model(path):
     """Load a model written by :func:`save_model` (or ``model.save``).
@@ -195,8 +190,8 @@ def load_model(path):
     for key in ("model", "metadata", "preprocessing", "optimizer_state"):
         if key not in config:
             raise ModelFileError(f"{path}: the config has no {key!r} entry")
-    model = _build(config["model"], arrays, path)
-    _restore_arrays(model, arrays, path)
+    model = build_model(config["model"], arrays, path)
+    restore_arrays(model, arrays, path)
     _restore_optimizer(model, config["optimizer_state"], arrays, path)
     model.metadata = _as_dict(config["metadata"], "metadata", path)
     model.file_info = {"format_version": config["format_version"],
@@ -208,7 +203,11 @@ def load_model(path):
     return model
 
 
-def _build(model_config, arrays: dict, path):
+def build_model(model_config, arrays: dict, path):
+    """An untrained ``Sequential`` from a file's model config, refusing configs larger than ``arrays``.
+
+    Raises ``ModelFileError`` naming ``path`` for a config numnet cannot build.
+    """
     from numnet.model.sequential import Sequential
 
     if not isinstance(model_config, dict) or not isinstance(model_config.get("layers"), list):
@@ -262,8 +261,12 @@ def _layer_sizes(entry, arrays: dict, path) -> tuple[str, int, int]:
     return name, math.prod(sizes), stored
 
 
-def _restore_arrays(model, arrays: dict, path) -> None:
-    targets = _model_arrays(model)
+def restore_arrays(model, arrays: dict, path) -> None:
+    """Copy the stored ``arrays`` into ``model``'s parameters and state.
+
+    Raises ``ModelFileError`` unless every key, shape and dtype matches the model.
+    """
+    targets = model_arrays(model)
     stored = {key for key in arrays if not key.startswith(_OPTIMIZER)}
     if stored != set(targets):
         missing, extra = sorted(set(targets) - stored), sorted(stored - set(targets))

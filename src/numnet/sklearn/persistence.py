@@ -7,14 +7,15 @@ file. Like a model file, loading never runs code; the estimators stay
 picklable as scikit-learn requires, but a ``.numnet`` file is the safe way
 to share one.
 
-scikit-learn is imported only when these functions run, so importing
-:mod:`numnet.io` still needs only NumPy.
+This module sits with the wrapper, at the edge: it uses :mod:`numnet.io`'s
+container and model-file helpers, while :mod:`numnet.io` never imports it
+(so the core's file format does not depend on scikit-learn).
 
 Example
 -------
 >>> import os, tempfile
 >>> import numpy as np
->>> from numnet.sklearn import MLPClassifier  # doctest: +SKIP
+>>> from numnet.sklearn import MLPClassifier, load_estimator, save_estimator  # doctest: +SKIP
 >>> X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2  # doctest: +SKIP
 >>> est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5).fit(X, y)  # doctest: +SKIP
 >>> save_estimator(est, "clf.numnet")  # doctest: +SKIP
@@ -27,9 +28,15 @@ import re
 
 import numpy as np
 
+from sklearn.preprocessing import LabelBinarizer
+
+from numnet._version import __version__
 from numnet.exceptions import ModelFileError
 from numnet.io.archive import as_path, read_archive, write_archive
-from numnet.io.model_file import _build, _model_arrays, _numnet_version, _restore_arrays
+from numnet.io.model_file import build_model, model_arrays, restore_arrays
+from numnet.sklearn import _network
+from numnet.sklearn.classifier import MLPClassifier
+from numnet.sklearn.regressor import MLPRegressor
 
 FORMAT = "numnet.sklearn"
 _ESTIMATORS = ("MLPClassifier", "MLPRegressor")
@@ -70,7 +77,7 @@ def save_estimator(est, path) -> None:
     network = est.network_
     output = network.layers[-1]
     config = {
-        "format": FORMAT, "numnet_version": _numnet_version(), "estimator": name,
+        "format": FORMAT, "numnet_version": __version__, "estimator": name,
         "params": {key: _to_json(value) for key, value in est.get_params(deep=False).items()},
         "fitted": {key: _to_json(vars(est)[key]) for key in _FITTED if key in vars(est)},
         "label_type": getattr(vars(est).get("_label_binarizer"), "y_type_", None),
@@ -79,7 +86,7 @@ def save_estimator(est, path) -> None:
         "network": {**network.get_config(), "layers": network.get_config()["layers"][:-1]},
         "output_layer_name": output.name,
     }
-    write_archive(path, config, _model_arrays(network))
+    write_archive(path, config, model_arrays(network))
 
 
 def load_estimator(path):
@@ -95,11 +102,9 @@ def load_estimator(path):
     ModelFileError
         If the file is missing, damaged or not a saved estimator.
     """
-    from numnet.sklearn import MLPClassifier, MLPRegressor
-
     path = as_path(path)
     config, arrays = read_archive(path, FORMAT)
-    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    classes = {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor)}
     if config.get("estimator") not in classes:
         raise ModelFileError(f"{path}: unknown estimator {config.get('estimator')!r}")
     try:
@@ -109,7 +114,7 @@ def load_estimator(path):
             if key not in _FITTED:
                 raise ModelFileError(f"{path}: unexpected fitted attribute {key!r}")
             setattr(est, key, _from_json(value, path))
-        est.network_ = _network(config, arrays, path)
+        est.network_ = _rebuild_network(config, arrays, path)
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -119,26 +124,20 @@ def load_estimator(path):
     return est
 
 
-def _network(config: dict, arrays: dict, path):
-    from numnet.sklearn import _network
-
+def _rebuild_network(config: dict, arrays: dict, path):
     out_activation = config["fitted"].get("out_activation_")
     if out_activation not in _network._OUTPUT:
         raise ModelFileError(f"{path}: unknown output activation {out_activation!r}")
-    network = _build(config["network"], arrays, path)
+    network = build_model(config["network"], arrays, path)
     output = _network._OUTPUT[out_activation]()
     output.name = str(config["output_layer_name"])
     network.add(output)
-    _restore_arrays(network, arrays, path)
+    restore_arrays(network, arrays, path)
     return network
 
 
 def _finish(est, config: dict, path) -> None:
     """Private state the estimator keeps next to its fitted attributes."""
-    from sklearn.preprocessing import LabelBinarizer
-
-    from numnet.sklearn import _network
-
     if config["estimator"] == "MLPClassifier":
         if "classes_" not in vars(est) or config.get("label_type") not in (
                 "binary", "multiclass", "multilabel-indicator"):
