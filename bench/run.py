@@ -1,4 +1,4 @@
-"""Benchmark numnet against scikit-learn, PyTorch and the GEMM floor (issue 7).
+"""Benchmark numnet against scikit-learn, PyTorch, a hand-written NumPy loop and the GEMM floor (issue 7).
 
 Usage::
 
