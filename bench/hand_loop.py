@@ -93,6 +93,7 @@ class _Buffers:
         # Flat views made once: a .reshape per batch costs as much as a small ufunc call.
         self.logits_flat, self.row_max_flat = self.D[-1].reshape(-1), self.row_max.reshape(-1)
         self.row_sum = np.empty(m, dtype)
+        self.row_sum_column = self.row_sum[:, None]
         self.log_sum = np.empty(m, dtype)
         self.argmax = np.empty(m, np.intp)
         self.row_start = np.arange(m, dtype=np.intp) * k  # flat index of each row's first logit
@@ -193,7 +194,7 @@ class HandMLP:
         np.matmul(E, buf.ones_k, out=buf.row_sum)  # row sums as one BLAS call
         np.log(buf.row_sum, out=buf.log_sum)
         loss = (float(buf.log_sum.sum()) - float(np.vdot(buf.T, Z))) / m
-        np.divide(E, buf.row_sum[:, None], out=E)
+        np.divide(E, buf.row_sum_column, out=E)
         np.subtract(E, buf.T, out=Z)
         Z *= 1.0 / m
         return loss
