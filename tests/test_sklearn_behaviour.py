@@ -7,7 +7,6 @@ should.
 """
 import io
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -29,11 +28,9 @@ import numnet  # noqa: E402
 from numnet.sklearn import InvalidParameterError, MLPClassifier, MLPRegressor  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# Small max_iter on purpose: not converging is expected.
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.usefixtures("one_blas_thread")]
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +45,10 @@ def _small(cls=MLPClassifier, **params):
 
 
 # -- scikit-learn tooling ------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    # Multi-threaded float64 BLAS on tiny matrices is slower than one thread on some machines.
-    from threadpoolctl import threadpool_limits
+def test_the_shared_fixture_limits_blas_to_one_thread():
+    from threadpoolctl import threadpool_info
 
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
 
 
 def test_pipeline_grid_search_and_cross_val_score(iris):

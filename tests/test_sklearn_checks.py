@@ -8,16 +8,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from numnet.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 # The checks train for the default max_iter on tiny data; not converging there is expected.
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    # Multi-threaded float64 BLAS on tiny matrices is slower than one thread on some machines.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.usefixtures("one_blas_thread")]
 
 
 ESTIMATORS = [

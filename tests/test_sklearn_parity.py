@@ -11,8 +11,6 @@ Two kinds of evidence:
   settings are smaller than the defaults so that the file runs in seconds;
   ``bench/sklearn_parity.py`` prints the same comparison at the defaults.
 """
-import warnings
-
 import numpy as np
 import pytest
 
@@ -21,7 +19,6 @@ pytest.importorskip("sklearn")
 from sklearn.compose import TransformedTargetRegressor  # noqa: E402
 from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,  # noqa: E402
                               load_iris, make_multilabel_classification, make_regression)
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier as SkClassifier  # noqa: E402
 from sklearn.neural_network import MLPRegressor as SkRegressor  # noqa: E402
@@ -33,15 +30,9 @@ from numnet.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 SEEDS = range(5)
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    # Multi-threaded float64 BLAS on these small matrices is slower than one
-    # thread on some machines; one thread keeps the file fast and steady.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+# Few epochs on purpose: not converging is expected.
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.usefixtures("one_blas_thread")]
 
 
 # -- exact: the same trajectory from the same start ------------------------------------------
