@@ -1,8 +1,6 @@
 """``Sequential``: a stack of layers, run forward and backward in order."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,

@@ -10,13 +10,11 @@ import copy
 import math
 import signal
 import threading
-import time
 import warnings
 
 import numpy as np
 
-from numnet._validation import (as_array, check_array, check_consistent_length, check_positive_int,
-                                check_random_state)
+from numnet._validation import as_array, check_consistent_length, check_positive_int, check_random_state
 from numnet.losses.base import check_sample_weight
 from numnet.model.callbacks import Callback, History
 from numnet.model.diagnostics import (divergence_error, warn_about_feature_scales,
