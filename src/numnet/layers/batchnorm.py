@@ -23,7 +23,17 @@ class BatchNorm(Layer):
     momentum : float, default 0.9
     eps : float, default 1e-5
     dtype : numpy dtype, default float32
+
+    Attributes
+    ----------
+    stats_reducer : object or None
+        Data-parallel training plugs one in (see :mod:`numnet.distributed`) so that
+        the batch statistics, and their gradient, are those of the global batch:
+        ``moments(mean, var, n_rows) -> (mean, var)`` and
+        ``gradient_means(m1, m2) -> (m1, m2)``. None: this process's batch alone.
     """
+
+    stats_reducer = None
 
     def __init__(self, n_features: int | None = None, momentum: float = 0.9, eps: float = 1e-5,
                  dtype=None, name=None):
@@ -47,6 +57,8 @@ class BatchNorm(Layer):
         self._ensure_built(X)
         if training:
             mean, var = X.mean(axis=0), X.var(axis=0)
+            if self.stats_reducer is not None:  # data parallel: the global batch's statistics
+                mean, var = self.stats_reducer.moments(mean, var, len(X))
             m = self.momentum
             self.state["running_mean"][...] = m * self.state["running_mean"] + (1 - m) * mean
             self.state["running_var"][...] = m * self.state["running_var"] + (1 - m) * var
@@ -71,6 +83,10 @@ class BatchNorm(Layer):
         np.sum(dY, axis=0, out=self.grads["beta"])
         n = dY.shape[0]
         d_hat = dY * self.params["gamma"]
+        if self.stats_reducer is not None:  # the means run over the global batch, as in forward
+            m1, m2 = self.stats_reducer.gradient_means(d_hat.sum(axis=0) / n,
+                                                       (d_hat * X_hat).sum(axis=0) / n)
+            return inv_std * (d_hat - m1 - X_hat * m2)
         return inv_std * (d_hat - d_hat.sum(axis=0) / n
                                 - X_hat * (d_hat * X_hat).sum(axis=0) / n)
 
