@@ -15,6 +15,7 @@ Example
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 from numnet._validation import check_number
@@ -24,9 +25,9 @@ from numnet.registry import SCHEDULES
 class Schedule:
     """Base class: a learning rate as a function of the step count.
 
-    Subclasses implement :meth:`__call__` and :meth:`get_config`; the config
-    holds exactly the constructor's arguments, so ``from_config`` is
-    ``cls(**config)``.
+    Subclasses implement :meth:`__call__` and keep each constructor argument
+    as an attribute of the same name; the config is exactly those arguments,
+    so ``from_config`` is ``cls(**config)``.
     """
 
     def __call__(self, step: int) -> float:
@@ -34,8 +35,14 @@ class Schedule:
         raise NotImplementedError("subclasses implement __call__")
 
     def get_config(self) -> dict:
-        """Return the constructor's arguments as plain JSON data."""
-        raise NotImplementedError("subclasses implement get_config")
+        """Return the constructor's arguments, read from the attributes of the same names."""
+        names = _constructor_arguments(type(self))
+        missing = [name for name in names if not hasattr(self, name)]
+        if missing:
+            raise NotImplementedError(
+                f"{type(self).__name__} keeps no attribute {missing[0]!r}; store each constructor "
+                "argument under its own name (self.x = x) or override get_config")
+        return {name: getattr(self, name) for name in names}
 
     @classmethod
     def from_config(cls, config: dict) -> "Schedule":
@@ -45,6 +52,13 @@ class Schedule:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _constructor_arguments(cls) -> list[str]:
+    """The names of ``cls.__init__``'s arguments, without ``self``, ``*args`` and ``**kwargs``."""
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [p.name for p in parameters if p.kind in named]
 
 
 @SCHEDULES.register("constant")
@@ -67,9 +81,6 @@ class Constant(Schedule):
 
     def __call__(self, step: int) -> float:
         return self.learning_rate
-
-    def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate}
 
 
 @SCHEDULES.register("inverse_time")
@@ -99,10 +110,6 @@ class InverseTimeDecay(Schedule):
     def __call__(self, step: int) -> float:
         return self.learning_rate / (1.0 + self.decay_rate * step / self.decay_steps)
 
-    def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay_rate": self.decay_rate,
-                "decay_steps": self.decay_steps}
-
 
 @SCHEDULES.register("exponential")
 class ExponentialDecay(Schedule):
@@ -130,10 +137,6 @@ class ExponentialDecay(Schedule):
 
     def __call__(self, step: int) -> float:
         return self.learning_rate * self.decay_rate ** (step / self.decay_steps)
-
-    def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay_rate": self.decay_rate,
-                "decay_steps": self.decay_steps}
 
 
 @SCHEDULES.register("step")
@@ -163,10 +166,6 @@ class StepDecay(Schedule):
 
     def __call__(self, step: int) -> float:
         return self.learning_rate * self.drop ** math.floor(step / self.step_size)
-
-    def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "drop": self.drop,
-                "step_size": self.step_size}
 
 
 @SCHEDULES.register("cosine")
@@ -204,7 +203,3 @@ class CosineDecay(Schedule):
         progress = min(step, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
         return self.learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
-
-    def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay_steps": self.decay_steps,
-                "alpha": self.alpha}
