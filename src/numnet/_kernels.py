@@ -3,8 +3,21 @@
 On small networks a batch costs a few dozen NumPy calls, so the time goes to
 call overhead and to reductions along short axes, not to arithmetic. The
 tricks that win that time back live here, and only here, so that layers,
-losses and optimizers keep reading as the math. Every kernel has a test that
-it equals its plain expression (``tests/test_kernels.py``).
+losses, optimizers and :mod:`numnet.functional` keep reading as the math.
+Every kernel has a test that it equals its plain expression
+(``tests/test_kernels.py``).
+
+Three kinds of trick:
+
+- **reductions** along a short axis done as one BLAS call or one gather
+  (:func:`row_max`, :func:`row_sum`, :func:`column_sum`), with the index and
+  ones vectors they need cached (:func:`row_indices`, :func:`ones`);
+- **no subnormal floats** (:func:`exp_floor`, :func:`floored_exp`,
+  :func:`flush_tiny`): on x86 CPUs arithmetic on floats below ``tiny`` is
+  10-100x slower, and confident networks and decaying optimizer state drift there;
+- **in-place optimizer updates** (:func:`adam_update` and friends) that write
+  every temporary into one reused ``scratch`` array with ``out=``, so a step
+  allocates nothing; each equals a pure step in :mod:`numnet.functional.optimizers`.
 """
 from __future__ import annotations
 
@@ -13,6 +26,7 @@ import functools
 import numpy as np
 
 
+# -- cached vectors ------------------------------------------------------------
 @functools.lru_cache(maxsize=32)
 def ones(n: int, dtype: str) -> np.ndarray:
     """``np.ones(n, dtype)``, cached and read-only (the batch size rarely changes).
@@ -24,9 +38,171 @@ def ones(n: int, dtype: str) -> np.ndarray:
     return vector
 
 
+@functools.lru_cache(maxsize=16)
+def row_indices(n: int) -> np.ndarray:
+    """``np.arange(n)``, cached and read-only: the same batch size comes back every batch."""
+    indices = np.arange(n)
+    indices.flags.writeable = False
+    return indices
+
+
+# -- reductions along a short axis ----------------------------------------------
 def column_sum(dY: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``dY.sum(axis=0)`` for a 2-D ``dY``, as one BLAS call ``ones @ dY`` (~3x faster).
 
     Used for bias gradients: the sum over the samples of a batch.
     """
     return np.matmul(ones(dY.shape[0], dY.dtype.str), dY, out=out)
+
+
+def row_max(X: np.ndarray) -> np.ndarray:
+    """``X.max(axis=1, keepdims=True)`` for a 2-D ``X``: shape (n_samples, 1).
+
+    NumPy reduces along a short contiguous axis slowly (about 10 µs for 64 x 10);
+    ``argmax`` plus one gather is 3x faster, and softmax runs it every batch.
+    The result is a new array (the caller may write into it).
+    """
+    return X[row_indices(X.shape[0]), X.argmax(axis=1)][:, None]
+
+
+def row_sum(X: np.ndarray) -> np.ndarray:
+    """``X.sum(axis=1, keepdims=True)`` for a 2-D ``X``, as one BLAS matrix-vector product.
+
+    Faster than ``X.sum(axis=1)`` for the few columns of a classifier's output.
+    BLAS adds in its own order, so the result may differ from NumPy's sum in
+    the last bit. The result is a new array (the caller may write into it).
+    """
+    return (X @ ones(X.shape[1], X.dtype.str))[:, None]
+
+
+def _is_rows(X: np.ndarray, axis: int) -> bool:
+    return X.ndim == 2 and axis in (-1, 1)
+
+
+def max_along(X: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``np.max(X, axis=axis, keepdims=True)``; :func:`row_max` for the rows of a 2-D array."""
+    return row_max(X) if _is_rows(X, axis) else np.max(X, axis=axis, keepdims=True)
+
+
+def sum_along(X: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``np.sum(X, axis=axis, keepdims=True)``; :func:`row_sum` for the rows of a 2-D array."""
+    return row_sum(X) if _is_rows(X, axis) else np.sum(X, axis=axis, keepdims=True)
+
+
+# -- no subnormal floats -----------------------------------------------------------
+def exp_floor(dtype) -> float:
+    """The smallest exponent whose ``exp`` stays well clear of subnormal floats.
+
+    ``0.7 * log(np.finfo(dtype).tiny)``: about -61 in float32 (``exp(-61)`` is
+    3e-27) and -496 in float64. A probability that small changes no gradient
+    by a representable amount, but a subnormal one (below 1.2e-38 in float32,
+    reached by confident networks) slows every operation that touches it.
+    """
+    return 0.7 * float(np.log(np.finfo(dtype).tiny))
+
+
+def floored_exp(X: np.ndarray) -> np.ndarray:
+    """``np.exp(np.maximum(X, exp_floor(X.dtype)))``: ``exp`` that never returns a subnormal.
+
+    Equals ``np.exp(X)`` wherever ``exp(X) >= exp(exp_floor)`` (3e-27 in float32).
+    """
+    E = np.maximum(X, exp_floor(X.dtype))
+    return np.exp(E, out=E)  # in place: one array instead of two
+
+
+def flush_tiny(arrays) -> None:
+    """``a[np.abs(a) < np.finfo(a.dtype).tiny * 2**24] = 0`` for each array, in place.
+
+    Below ``tiny * 2**24`` (about 2e-31 in float32) an optimizer state or
+    parameter entry changes no output or update by a representable amount,
+    and it is still more than a few steps away from the subnormal range.
+    """
+    for array in arrays:
+        threshold = np.finfo(array.dtype).tiny * 2.0 ** 24
+        np.copyto(array, 0, where=np.abs(array) < threshold)
+
+
+# -- in-place optimizer updates ----------------------------------------------------
+# Each writes its temporaries into ``scratch`` (param's shape, contents junk) and
+# updates param and state in place; each equals a step of numnet.functional.optimizers
+# bit for bit (the same operations in the same order).
+
+def moving_average(average: np.ndarray, value: np.ndarray, beta: float,
+                   scratch: np.ndarray) -> None:
+    """``average[...] = beta * average + (1 - beta) * value``, allocating nothing.
+
+    ``value`` may be ``scratch`` itself (Adam passes ``g**2`` that way).
+    """
+    average *= beta
+    np.multiply(value, 1.0 - beta, out=scratch)
+    average += scratch
+
+
+def adam_update(param, grad, m, v, scratch, lr_t: float, beta_1: float, beta_2: float,
+                epsilon: float, v_hat=None) -> None:
+    """:func:`numnet.functional.adam_step` in place: 12 NumPy calls (13 with ``v_hat``).
+
+    ``m``, ``v`` (and ``v_hat`` for AMSGrad) are updated in place, then
+    ``param -= lr_t * (m / (sqrt(v) + epsilon))`` (``v_hat`` instead of ``v`` when given).
+    """
+    moving_average(m, grad, beta_1, scratch)
+    np.square(grad, out=scratch)
+    moving_average(v, scratch, beta_2, scratch)
+    if v_hat is not None:
+        v = np.maximum(v_hat, v, out=v_hat)
+    np.sqrt(v, out=scratch)
+    scratch += epsilon
+    np.divide(m, scratch, out=scratch)
+    scratch *= lr_t
+    param -= scratch
+
+
+def sgd_update(param, grad, scratch, lr: float, velocity=None, momentum: float = 0.0,
+               nesterov: bool = False, weight_decay: float = 0.0) -> None:
+    """:func:`numnet.functional.sgd_step` in place: 2 NumPy calls (plain) to 8."""
+    step = scratch
+    if weight_decay:
+        np.multiply(param, weight_decay, out=step)
+        step += grad
+        step *= lr
+    else:
+        np.multiply(grad, lr, out=step)
+    if velocity is None:
+        param -= step
+        return
+    velocity *= momentum
+    velocity -= step
+    if nesterov:  # p += momentum * v - lr * g, where step holds lr * g
+        param -= step
+        np.multiply(velocity, momentum, out=scratch)
+        param += scratch
+    else:
+        param += velocity
+
+
+def rmsprop_update(param, grad, mean_square, scratch, lr: float, rho: float, epsilon: float,
+                   velocity=None, momentum: float = 0.0) -> None:
+    """:func:`numnet.functional.rmsprop_step` in place: 9 NumPy calls (11 with momentum)."""
+    np.square(grad, out=scratch)
+    moving_average(mean_square, scratch, rho, scratch)
+    np.sqrt(mean_square, out=scratch)
+    scratch += epsilon
+    np.divide(grad, scratch, out=scratch)
+    scratch *= lr
+    if velocity is None:
+        param -= scratch
+        return
+    velocity *= momentum
+    velocity -= scratch
+    param += velocity
+
+
+def adagrad_update(param, grad, accumulator, scratch, lr: float, epsilon: float) -> None:
+    """:func:`numnet.functional.adagrad_step` in place: 7 NumPy calls."""
+    np.square(grad, out=scratch)
+    accumulator += scratch
+    np.sqrt(accumulator, out=scratch)
+    scratch += epsilon
+    np.divide(grad, scratch, out=scratch)
+    scratch *= lr
+    param -= scratch

@@ -1,15 +1,14 @@
 """Activation functions as layers: element-wise nonlinearities and softmax.
 
-Each ``backward`` multiplies the incoming gradient by the local derivative
-(the chain rule), using what ``forward`` cached; none has parameters.
+Each layer is a thin wrapper over :mod:`numnet.functional`: ``forward``
+calls the function and keeps (in training only) what the backward function
+needs; ``backward`` multiplies the incoming gradient by the local derivative
+(the chain rule). None has parameters.
 """
 from __future__ import annotations
 
-import functools
-import math
-
-import numpy as np
-
+from numnet import functional as F
+from numnet.functional import log_softmax, sigmoid, softmax  # noqa: F401  (public here too)
 from numnet.layers.base import Layer
 from numnet.registry import ACTIVATIONS, LAYERS
 
@@ -27,12 +26,12 @@ class ReLU(Activation):
     """``max(0, x)``; derivative 1 where the output is positive, else 0."""
 
     def forward(self, X, training=False):
-        Y = np.maximum(X, 0)
+        Y = F.relu(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY):
-        return dY * (self._cached("Y") > 0)
+        return F.relu_backward(dY, self._cached("Y"))
 
 
 @LAYERS.register("leaky_relu")
@@ -47,12 +46,11 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X, training=False):
-        positive = X > 0
-        self._keep(training, positive=positive)
-        return np.where(positive, X, self.alpha * X)
+        self._keep(training, X=X)
+        return F.leaky_relu(X, self.alpha)
 
     def backward(self, dY):
-        return np.where(self._cached("positive"), dY, self.alpha * dY)
+        return F.leaky_relu_backward(dY, self._cached("X"), self.alpha)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
@@ -68,13 +66,12 @@ class ELU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X, training=False):
-        # expm1 of min(x, 0) never overflows for large positive x.
-        Y = np.where(X > 0, X, self.alpha * np.expm1(np.minimum(X, 0)))
+        Y = F.elu(X, self.alpha)
         self._keep(training, X=X, Y=Y)
         return Y
 
     def backward(self, dY):
-        return dY * np.where(self._cached("X") > 0, 1, self._cached("Y") + self.alpha)
+        return F.elu_backward(dY, self._cached("X"), self._cached("Y"), self.alpha)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
@@ -91,26 +88,16 @@ class GELU(Activation):
     -----
     The derivative is ``0.5 (1 + tanh u) + 0.5 x (1 - tanh² u) du/dx`` with
     ``du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x²)``. The cubic sees ``x`` clipped to
-    ``±10``: there ``|u| > 43`` and ``tanh u`` is already exactly ±1 in float32
-    and float64, so nothing changes, but ``x³`` can no longer overflow (from
-    ``|x| ~ 7e12`` in float32), which made the backward ``0 * inf = NaN``.
+    ``±10`` (see :func:`numnet.functional.gelu`), so ``x³`` never overflows.
     """
 
-    _C = math.sqrt(2.0 / math.pi)
-    _CUBIC_LIMIT = 10.0
-
     def forward(self, X, training=False):
-        self._X = X
-        Xc = np.clip(X, -self._CUBIC_LIMIT, self._CUBIC_LIMIT)
-        self._tanh = np.tanh(self._C * (Xc + 0.044715 * Xc**3))
-        return 0.5 * X * (1.0 + self._tanh)
+        tanh_u = F.gelu_tanh(X)  # kept: the backward needs it too
+        self._keep(training, X=X, tanh_u=tanh_u)
+        return 0.5 * X * (1.0 + tanh_u)
 
     def backward(self, dY):
-        X, t = self._X, self._tanh
-        # Where |x| > 10, 1 - tanh² u is exactly 0, so the clipped x gives that term exactly.
-        Xc = np.clip(X, -self._CUBIC_LIMIT, self._CUBIC_LIMIT)
-        du_dx = self._C * (1.0 + 3 * 0.044715 * Xc**2)
-        return dY * (0.5 * (1.0 + t) + 0.5 * Xc * (1.0 - t * t) * du_dx)
+        return F.gelu_backward(dY, self._cached("X"), self._cached("tanh_u"))
 
 
 @LAYERS.register("sigmoid", "logistic")
@@ -119,13 +106,12 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; derivative ``y (1 - y)``; stable for x of ±1e4."""
 
     def forward(self, X, training=False):
-        Y = sigmoid(X)
+        Y = F.sigmoid(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY):
-        Y = self._cached("Y")
-        return dY * Y * (1.0 - Y)
+        return F.sigmoid_backward(dY, self._cached("Y"))
 
 
 @LAYERS.register("tanh")
@@ -134,13 +120,12 @@ class Tanh(Activation):
     """``tanh(x)``; derivative ``1 - y²``."""
 
     def forward(self, X, training=False):
-        Y = np.tanh(X)
+        Y = F.tanh(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY):
-        Y = self._cached("Y")
-        return dY * (1.0 - Y * Y)
+        return F.tanh_backward(dY, self._cached("Y"))
 
 
 @LAYERS.register("softplus")
@@ -150,10 +135,10 @@ class Softplus(Activation):
 
     def forward(self, X, training=False):
         self._keep(training, X=X)
-        return np.logaddexp(0, X).astype(X.dtype, copy=False)
+        return F.softplus(X)
 
     def backward(self, dY):
-        return dY * sigmoid(self._cached("X"))
+        return F.softplus_backward(dY, self._cached("X"))
 
 
 @LAYERS.register("identity", "linear")
@@ -200,87 +185,12 @@ class Softmax(Activation):
         self.axis = int(axis)
 
     def forward(self, X, training=False):
-        Y = softmax(X, axis=self.axis)
+        Y = F.softmax(X, axis=self.axis)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY):
-        P = self._cached("Y")
-        return P * (dY - np.sum(dY * P, axis=self.axis, keepdims=True))
+        return F.softmax_backward(dY, self._cached("Y"), self.axis)
 
     def get_config(self):
         return {"name": self.name, "axis": self.axis}
-
-
-def sigmoid(X: np.ndarray) -> np.ndarray:
-    """Logistic function without overflow: ``exp`` only ever sees ``-|x|``."""
-    E = np.exp(-np.abs(X))
-    # For x >= 0: 1/(1+e^-x); for x < 0: e^x/(1+e^x). Both use e = exp(-|x|) <= 1.
-    return np.where(X >= 0, 1.0, E) / (1.0 + E)
-
-
-def row_max(X: np.ndarray) -> np.ndarray:
-    """Maximum of each row of a 2-D array, as a column of shape (n_samples, 1).
-
-    ``X.max(axis=1)`` reduces along a short contiguous axis, which NumPy does
-    slowly (about 10 µs for 64 x 10); ``argmax`` plus one gather is 3x faster,
-    and this runs on every batch.
-    """
-    return X[row_indices(X.shape[0]), X.argmax(axis=1)][:, None]
-
-
-def row_sum(X: np.ndarray) -> np.ndarray:
-    """Sum of each row of a 2-D array, shape (n_samples, 1), as one BLAS matrix-vector product.
-
-    Faster than ``X.sum(axis=1)`` for the few columns of a classifier's output.
-    """
-    return (X @ _ones(X.shape[1], X.dtype.str))[:, None]
-
-
-@functools.lru_cache(maxsize=16)
-def row_indices(n: int) -> np.ndarray:
-    """``np.arange(n)``, cached and read-only: the same batch size comes back every batch."""
-    indices = np.arange(n)
-    indices.flags.writeable = False
-    return indices
-
-
-@functools.lru_cache(maxsize=16)
-def _ones(n: int, dtype: str) -> np.ndarray:
-    ones = np.ones(n, dtype=dtype)
-    ones.flags.writeable = False
-    return ones
-
-
-def _shifted(X: np.ndarray, axis: int) -> np.ndarray:
-    """``X`` minus its maximum along ``axis``: the largest entry becomes 0, so exp() <= 1."""
-    if X.ndim == 2 and axis in (-1, 1):
-        return X - row_max(X)
-    return X - np.max(X, axis=axis, keepdims=True)
-
-
-def _sum(X: np.ndarray, axis: int) -> np.ndarray:
-    if X.ndim == 2 and axis in (-1, 1):
-        return row_sum(X)
-    return np.sum(X, axis=axis, keepdims=True)
-
-
-def softmax(X: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Row-wise softmax of ``X`` (n_samples, n_classes), shifted by the row max.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> softmax(np.array([[0.0, 0.0], [1e4, -1e4]]))
-    array([[0.5, 0.5],
-           [1. , 0. ]])
-    """
-    E = np.exp(_shifted(X, axis))
-    E /= _sum(E, axis)
-    return E
-
-
-def log_softmax(X: np.ndarray, axis: int = -1) -> np.ndarray:
-    """``log(softmax(X))`` computed as ``z - max - log(sum(exp(z - max)))``; never log(0)."""
-    shifted = _shifted(X, axis)
-    return shifted - np.log(_sum(np.exp(shifted), axis))

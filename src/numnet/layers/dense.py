@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from numnet._kernels import column_sum
+from numnet import functional as F
 from numnet._validation import check_allocation, check_random_state
 from numnet.layers.base import Layer
 from numnet.layers.initializers import get_initializer
@@ -140,9 +140,7 @@ class Dense(Layer):
         """``X`` (n_samples, n_inputs) -> ``X @ W + b`` (n_samples, n_neurons)."""
         self._ensure_built(X)
         self._keep(training, X=X)  # backward needs the input for dL/dW = X.T @ dY
-        Y = X @ self.params["weights"]
-        Y += self.params["biases"]
-        return Y
+        return F.dense(X, self.params["weights"], self.params["biases"])
 
     def backward(self, dY):
         """Chain rule for ``Y = X @ W + b``.
@@ -153,13 +151,14 @@ class Dense(Layer):
         (n_neurons,) and ``dL/dX = dY @ W.T`` (n_samples, n_inputs). The sum over
         samples (axis 0) is where hand-written bias gradients often go wrong.
         """
-        W, grads = self.params["weights"], self.grads
-        # Write into the existing arrays: they may be views of the model's flat buffer.
-        np.matmul(self._cached("X").T, dY, out=grads["weights"])
-        column_sum(dY, out=grads["biases"])  # dL/db: the sum of dY over the samples
+        grads = self.grads
+        # Written into the existing arrays: they may be views of the model's flat buffer.
+        dX, _, _ = F.dense_backward(dY, self._cached("X"), self.params["weights"],
+                                    dW=grads["weights"], db=grads["biases"],
+                                    input_grad=self.input_grad)
         if self.l1 or self.l2 or self.bias_l1 or self.bias_l2:
             self._add_penalty_gradients()
-        return dY @ W.T if self.input_grad else None
+        return dX
 
     def _add_penalty_gradients(self):
         W, b, grads = self.params["weights"], self.params["biases"], self.grads

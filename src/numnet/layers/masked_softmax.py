@@ -6,7 +6,7 @@ probability of exactly ``0.0``; the allowed ones share all the mass, so each
 row still sums to 1. A row with every class masked has nothing to share: it
 comes out as all zeros, and its gradient is zero (finite, never NaN).
 
-Three entry points share the maths:
+Three entry points share the maths of :func:`numnet.functional.softmax_and_log`:
 
 - :func:`masked_softmax`, a plain function for hand-written loops;
 - :class:`MaskedSoftmax`, the output layer of a :class:`~numnet.Sequential`
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet import functional as F
 from numnet.layers.activations import Activation
 from numnet.registry import LAYERS
 
@@ -93,36 +94,7 @@ def masked_softmax(logits, mask=None, axis: int = -1) -> np.ndarray:
     if not np.issubdtype(Z.dtype, np.floating):
         Z = Z.astype(np.float64)
     allowed = None if mask is None else _matching_mask(mask, Z.shape)
-    return masked_softmax_parts(Z, allowed, axis)[0]
-
-
-def masked_softmax_parts(Z: np.ndarray, allowed: np.ndarray | None, axis: int = -1,
-                         with_log: bool = False):
-    """Probabilities and (optionally) log-probabilities for a validated bool mask.
-
-    Returns ``(P, log_P)``; ``log_P`` is ``None`` unless ``with_log``. On
-    masked entries ``log_P`` holds ``0.0`` as a placeholder, not ``-inf``, so
-    that ``targets * log_P`` (targets are 0 there) never turns into NaN.
-    """
-    if allowed is None:
-        top = np.max(Z, axis=axis, keepdims=True)
-        shifted = Z - top
-    else:
-        shifted = np.where(allowed, Z, -np.inf)  # exp(-inf) is exactly 0
-        top = np.max(shifted, axis=axis, keepdims=True)
-        top[top == -np.inf] = 0.0  # a fully masked row: any finite shift will do
-        shifted -= top
-    P = np.exp(shifted)
-    total = np.sum(P, axis=axis, keepdims=True)
-    # A fully masked row sums to 0; dividing by 1 instead leaves its zeros as they are.
-    total[total == 0] = 1.0
-    P /= total
-    if not with_log:
-        return P, None
-    log_P = shifted - np.log(total)
-    if allowed is not None:
-        log_P[~allowed] = 0.0
-    return P, log_P
+    return F.masked_softmax(Z, allowed, axis)
 
 
 @LAYERS.register("masked_softmax")
@@ -172,7 +144,7 @@ class MaskedSoftmax(Activation):
         if mask is not None:
             mask = (check_mask(mask, X.shape[0], X.shape[1]) if X.ndim == 2
                     else _matching_mask(mask, X.shape))
-        Y = masked_softmax_parts(X, mask, self.axis)[0]
+        Y = F.masked_softmax(X, mask, self.axis)
         self._keep(training, Y=Y)
         return Y
 
@@ -180,9 +152,8 @@ class MaskedSoftmax(Activation):
         return self.forward(X, mask=mask, training=training)
 
     def backward(self, dY):
-        P = self._cached("Y")
         # Chain rule through the softmax over the allowed classes; p = 0 on masked ones.
-        return P * (dY - np.sum(dY * P, axis=self.axis, keepdims=True))
+        return F.softmax_backward(dY, self._cached("Y"), self.axis)
 
     def check_mask(self, mask, n_samples: int) -> np.ndarray:
         """Validate a user's mask for ``n_samples`` rows of this layer's classes; return bool."""

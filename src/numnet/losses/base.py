@@ -15,6 +15,8 @@ import numpy as np
 
 from numnet._validation import (as_array, as_float_array, check_consistent_length, check_finite,
                                 check_real_dtype)
+from numnet.functional.losses import weighted_mean as reduce_mean  # noqa: F401  (re-exported)
+from numnet.losses import fusion
 
 Y_SHAPE = "(n_samples,) or (n_samples, n_outputs)"
 TARGET_FIX = "scale the targets (e.g. standardise them) or use dtype=np.float64"
@@ -33,9 +35,26 @@ class Loss:
     is_classification: bool | None = None
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
+        """Return the mean over samples of the loss of ``y_pred`` against ``y_true``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+            The network's output (or its logits, for a ``from_logits`` loss).
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, as :meth:`prepare_targets` returns them.
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+
+        Keeps what :meth:`backward` needs (the last batch only).
+        """
         raise NotImplementedError("subclasses implement forward")
 
     def backward(self) -> np.ndarray:
+        """Return ``dL/dy_pred`` for the last :meth:`forward`, shape (n_samples, n_outputs).
+
+        Already divided by ``n_samples`` (and weighted), since the loss is a mean.
+        """
         raise NotImplementedError("subclasses implement backward")
 
     def __call__(self, y_pred, y_true, sample_weight=None) -> float:
@@ -58,9 +77,10 @@ class Loss:
 
         A model that ends in ``output_layer`` then skips that layer's backward
         and uses this loss on the logits instead (``(p - t) / n`` for softmax
-        with cross-entropy). ``None`` when no fusion applies.
+        with cross-entropy). ``None`` when no fusion applies. The pairs that
+        fuse are listed in one table, :mod:`numnet.losses.fusion`.
         """
-        return None
+        return fusion.fused_loss(self, output_layer)
 
     def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
         """Validate ``y`` once per ``fit`` and return it in the form ``forward`` expects."""
@@ -119,15 +139,3 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
         raise ValueError(f"sample_weight must be >= 0, found {w[row]:g} at row {row}; a weight "
                          "says how much a sample counts (0 = not at all)")
     return w
-
-
-def reduce_mean(per_sample: np.ndarray, weights: np.ndarray | None) -> float:
-    """Mean over samples of ``per_sample`` (n_samples,) or (n_samples, 1), weighted if asked.
-
-    ``sum() / n`` rather than ``np.mean``: the same number, at a quarter of the
-    cost on the small arrays of a mini-batch.
-    """
-    n = per_sample.shape[0]
-    if weights is not None:
-        return float(np.dot(per_sample.reshape(-1), weights.reshape(-1))) / n
-    return float(per_sample.sum()) / n

@@ -1,14 +1,14 @@
 """Cross-entropy losses for classification."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from numnet.layers.activations import Sigmoid, Softmax, row_indices, row_max, row_sum, sigmoid
-from numnet.layers.masked_softmax import MaskedSoftmax
+from numnet import _kernels as kernels
+from numnet import functional as F
 from numnet._validation import as_float_array
-from numnet.losses.base import TARGET_FIX, Loss, _as_numeric, reduce_mean, weights_column
+from numnet.layers.activations import Sigmoid, Softmax
+from numnet.losses import fusion
+from numnet.losses.base import TARGET_FIX, Loss, _as_numeric, weights_column
 from numnet.registry import LOSSES
 
 
@@ -54,18 +54,6 @@ class CategoricalCrossEntropy(Loss):
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
 
-    def logits_loss(self, output_layer):
-        if isinstance(output_layer, MaskedSoftmax) and not self.from_logits:
-            # Imported here: the masked loss subclasses this one, so a top-level import would cycle.
-            from numnet.losses.masked_crossentropy import MaskedCategoricalCrossEntropy
-
-            return MaskedCategoricalCrossEntropy(from_logits=True, label_smoothing=self.label_smoothing)
-        if isinstance(output_layer, Softmax) and not self.from_logits:
-            return type(self)(from_logits=True, label_smoothing=self.label_smoothing)
-        if isinstance(output_layer, Softmax):
-            _warn_applied_twice("Softmax", "CategoricalCrossEntropy")
-        return None
-
     def prepare_targets(self, y, n_outputs, dtype):
         y = _as_numeric(y, "y")
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
@@ -82,12 +70,11 @@ class CategoricalCrossEntropy(Loss):
     def _targets(self, y_true, n_classes, dtype):
         """Dense target rows (n_samples, n_classes), label smoothing applied."""
         if y_true.ndim == 1:
-            T = np.zeros((y_true.shape[0], n_classes), dtype=dtype)
-            T[np.arange(y_true.shape[0]), y_true] = 1.0
+            T = F.one_hot(y_true, n_classes, dtype)
         else:
             T = y_true.astype(dtype, copy=False)
         if self.label_smoothing:
-            T = T * (1.0 - self.label_smoothing) + self.label_smoothing / n_classes
+            T = F.smooth_labels(T, self.label_smoothing)
         return T
 
     def forward(self, y_pred, y_true, sample_weight=None):
@@ -102,34 +89,14 @@ class CategoricalCrossEntropy(Loss):
         self._labels = y_true if sparse else None
         self._T = None if sparse else self._targets(y_true, k, y_pred.dtype)
         if self.from_logits:
-            log_p = self._softmax_from_logits(y_pred)
+            # One exp serves p and log p. floor: no probability is a subnormal float (those make
+            # every later operation on the gradient 10-100x slower); log p stays exact.
+            self._P, log_p = F.softmax_and_log(y_pred, floor=True)
         else:
             eps = np.finfo(y_pred.dtype).eps
             self._P = np.clip(y_pred, eps, 1.0)
             log_p = np.log(self._P)
-        if sparse:
-            per_sample = -log_p[row_indices(n), y_true]
-        else:
-            per_sample = -row_sum(self._T * log_p)
-        return reduce_mean(per_sample, self._w)
-
-    def _softmax_from_logits(self, Z):
-        """Set ``self._P = softmax(Z)`` and return ``log softmax(Z)``, sharing the work.
-
-        One ``exp`` serves both: ``p = e / s`` and ``log p = (z - max) - log s``
-        with ``e = exp(z - max)`` and ``s`` the row sums of ``e``.
-
-        The exponent is floored (see :func:`_exp_floor`) so that no probability
-        is a subnormal float: those make every later operation on the gradient
-        10-100x slower. The loss itself uses the exact log-probabilities.
-        """
-        shifted = Z - row_max(Z)
-        E = np.exp(np.maximum(shifted, _exp_floor(Z.dtype)))
-        sums = row_sum(E)
-        E /= sums
-        self._P = E
-        shifted -= np.log(sums)
-        return shifted
+        return F.nll(log_p, y_true if sparse else self._T, self._w)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -137,22 +104,10 @@ class CategoricalCrossEntropy(Loss):
         return self._P
 
     def backward(self):
-        n = self._P.shape[0]
-        if self.from_logits:
-            G = self._P.copy()  # fused softmax + cross-entropy: (p - t) / n
-            if self._labels is not None:
-                G[row_indices(n), self._labels] -= 1.0
-            else:
-                G -= self._T
-        else:
-            T = self._T
-            if T is None:
-                T = self._targets(self._labels, self._P.shape[1], self._P.dtype)
-            G = -T / self._P
-        if self._w is not None:
-            G *= self._w
-        G *= 1.0 / n  # multiplying by a Python float is cheaper than dividing
-        return G
+        targets = self._labels if self._labels is not None else self._T
+        if self.from_logits:  # fused softmax + cross-entropy: (p - t) / n
+            return F.softmax_cross_entropy_grad(self._P, targets, self._w)
+        return F.nll_grad(self._P, targets, self._w)  # -t / p / n
 
     def get_config(self):
         return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
@@ -178,13 +133,6 @@ class BinaryCrossEntropy(Loss):
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
 
-    def logits_loss(self, output_layer):
-        if isinstance(output_layer, Sigmoid) and not self.from_logits:
-            return type(self)(from_logits=True)
-        if isinstance(output_layer, Sigmoid):
-            _warn_applied_twice("Sigmoid", "BinaryCrossEntropy")
-        return None
-
     def prepare_targets(self, y, n_outputs, dtype):
         T = super().prepare_targets(y, n_outputs, dtype)
         outside = (T < 0) | (T > 1)
@@ -200,51 +148,40 @@ class BinaryCrossEntropy(Loss):
         self._T = T
         self._w = weights_column(sample_weight, y_pred.shape[0], y_pred.dtype)
         if self.from_logits:
-            Z = y_pred
-            floor = _exp_floor(Z.dtype)  # keeps P clear of subnormal floats, as in softmax
-            self._P = sigmoid(np.clip(Z, floor, -floor))
-            elementwise = np.maximum(Z, 0) - Z * T + np.log1p(np.exp(-np.abs(Z)))
-        else:
-            eps = np.finfo(y_pred.dtype).eps
-            self._P = np.clip(y_pred, eps, 1.0 - eps)
-            elementwise = -(T * np.log(self._P) + (1.0 - T) * np.log1p(-self._P))
-        return reduce_mean(elementwise.mean(axis=1), self._w)
+            floor = kernels.exp_floor(y_pred.dtype)  # keeps P clear of subnormal floats
+            self._P = F.sigmoid(np.clip(y_pred, floor, -floor))
+            return F.binary_cross_entropy(y_pred, T, self._w)
+        eps = np.finfo(y_pred.dtype).eps
+        self._P = np.clip(y_pred, eps, 1.0 - eps)
+        return F.binary_cross_entropy_probs(self._P, T, self._w)
 
     @property
     def probabilities(self) -> np.ndarray:
         return self._P
 
     def backward(self):
-        n, k = self._P.shape
-        if self.from_logits:
-            G = self._P - self._T
-        else:
-            G = (self._P - self._T) / (self._P * (1.0 - self._P))
-        if self._w is not None:
-            G *= self._w
-        G /= n * k
-        return G
+        if self.from_logits:  # fused sigmoid + binary cross-entropy: (p - t) / (n k)
+            return F.sigmoid_cross_entropy_grad(self._P, self._T, self._w)
+        return F.binary_cross_entropy_probs_grad(self._P, self._T, self._w)
 
     def get_config(self):
         return {"from_logits": self.from_logits}
 
 
-def _warn_applied_twice(layer: str, loss: str) -> None:
-    warnings.warn(
-        f"the model ends in {layer} but {loss} has from_logits=True, so {layer.lower()} is applied "
-        f"twice and training is distorted; use {loss}() (numnet then fuses the two) or drop the "
-        f"{layer} layer", UserWarning, stacklevel=4)
+@fusion.register(Softmax, CategoricalCrossEntropy)
+def _fuse_softmax(loss, layer):
+    if loss.from_logits:
+        fusion.warn_applied_twice(layer, loss)
+        return None
+    return type(loss)(**{**loss.get_config(), "from_logits": True})
 
 
-def _exp_floor(dtype) -> float:
-    """The smallest exponent whose ``exp`` stays well clear of subnormal floats.
-
-    About -61 in float32 (``exp(-61)`` is 3e-27) and -496 in float64. A
-    probability that small changes no gradient by a representable amount, but
-    a subnormal one (below 1.2e-38 in float32, reached by confident networks)
-    slows every arithmetic operation that touches it on x86 CPUs.
-    """
-    return 0.7 * float(np.log(np.finfo(dtype).tiny))
+@fusion.register(Sigmoid, BinaryCrossEntropy)
+def _fuse_sigmoid(loss, layer):
+    if loss.from_logits:
+        fusion.warn_applied_twice(layer, loss)
+        return None
+    return type(loss)(**{**loss.get_config(), "from_logits": True})
 
 
 def _check_labels(y: np.ndarray, n_classes: int) -> np.ndarray:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet import functional as F
 from numnet.layers.activations import Softmax
-from numnet.layers.masked_softmax import MaskedSoftmax, check_mask, masked_softmax_parts
-from numnet.losses.base import reduce_mean, weights_column
+from numnet.layers.masked_softmax import MaskedSoftmax, check_mask
+from numnet.losses import fusion
+from numnet.losses.base import weights_column
 from numnet.losses.crossentropy import CategoricalCrossEntropy, _check_labels
 from numnet.registry import LOSSES
 
@@ -74,12 +76,6 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
     def __call__(self, y_pred, y_true, sample_weight=None, mask=None) -> float:
         return self.forward(y_pred, y_true, sample_weight, mask=mask)
 
-    def logits_loss(self, output_layer):
-        if isinstance(output_layer, (MaskedSoftmax, Softmax)) and not self.from_logits:
-            return type(self)(from_logits=True, label_smoothing=self.label_smoothing,
-                              masked_target=self.masked_target)
-        return None
-
     def check_targets(self, y_true, mask) -> np.ndarray:
         """Rows whose target weighs a masked class (rows with every class masked excepted).
 
@@ -117,14 +113,13 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         self._T = self._target_rows(_as_targets(y_true, k), allowed, y_pred.dtype)
         self._w = weights_column(sample_weight, n, y_pred.dtype)
         if self.from_logits:
-            self._P, log_p = masked_softmax_parts(y_pred, allowed, with_log=True)
+            self._P, log_p = F.softmax_and_log(y_pred, allowed)
         else:
             # Clipped from below only, so log never sees 0 (a masked entry, where t = 0 anyway).
             self._P = np.maximum(y_pred, np.finfo(y_pred.dtype).eps)
             log_p = np.log(self._P)
         # T is 0 on every masked entry, so those entries add exactly nothing.
-        per_sample = -np.sum(self._T * log_p, axis=1)
-        return reduce_mean(per_sample, self._w)
+        return F.nll(log_p, self._T, self._w)
 
     def _target_rows(self, y_true, allowed, dtype):
         """Dense targets (n_samples, n_classes): 0 on masked classes and on rows that score nothing."""
@@ -132,32 +127,36 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         if y_true.ndim == 1:
             if y_true.size and (y_true.min() < 0 or y_true.max() >= k):
                 _check_labels(y_true, k)  # raises, naming the labels (a negative one would wrap)
-            T = np.zeros((n, k), dtype=dtype)
-            T[np.arange(n), y_true] = 1.0
+            T = F.one_hot(y_true, k, dtype)
         else:
             T = np.array(y_true, dtype=dtype)
         scored = allowed.any(axis=1) & ~self.check_targets(y_true, allowed)
         if self.label_smoothing:
-            s = self.label_smoothing
-            n_allowed = np.maximum(allowed.sum(axis=1, keepdims=True), 1)
-            T = (1.0 - s) * T + s * allowed / n_allowed
+            T = F.smooth_labels(T, self.label_smoothing, allowed)
         T[~scored] = 0.0
         return T
 
     def backward(self):
-        T = self._T
         if self.from_logits:
             # Fused masked softmax + cross-entropy: p * sum(t) - t, i.e. p - t where t sums to 1.
-            G = self._P * np.sum(T, axis=1, keepdims=True) - T
-        else:
-            G = -T / self._P
-        if self._w is not None:
-            G *= self._w
-        G /= G.shape[0]
-        return G
+            return F.softmax_cross_entropy_grad(self._P, self._T, self._w)
+        return F.nll_grad(self._P, self._T, self._w)
 
     def get_config(self):
         return {**super().get_config(), "masked_target": self.masked_target}
+
+
+@fusion.register(MaskedSoftmax, CategoricalCrossEntropy)
+@fusion.register(MaskedSoftmax, MaskedCategoricalCrossEntropy)
+@fusion.register(Softmax, MaskedCategoricalCrossEntropy)
+def _fuse_masked(loss, layer):
+    """A masked output (or a masked loss) trains on the logits with the masked fused loss."""
+    if loss.from_logits:
+        fusion.warn_applied_twice(layer, loss)
+        return None
+    config = loss.get_config() if isinstance(loss, MaskedCategoricalCrossEntropy) else {
+        "label_smoothing": loss.label_smoothing}
+    return MaskedCategoricalCrossEntropy(**{**config, "from_logits": True})
 
 
 def _as_targets(y_true, n_classes: int) -> np.ndarray:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
 from numnet.registry import OPTIMIZERS
@@ -57,16 +58,8 @@ class Adagrad(Optimizer):
         return self.initial_accumulator_value
 
     def _update(self, param, grad, slots, scratch, lr):
-        accumulator = slots["accumulator"]
-        np.square(grad, out=scratch)
-        accumulator += scratch
-        # p -= lr * g / (sqrt(a) + eps), with out= into the reused scratch array
-        # so that no temporary is allocated.
-        np.sqrt(accumulator, out=scratch)
-        scratch += self.epsilon
-        np.divide(grad, scratch, out=scratch)
-        scratch *= lr
-        param -= scratch
+        # numnet.functional.adagrad_step, done in place (the same operations, allocating nothing).
+        kernels.adagrad_update(param, grad, slots["accumulator"], scratch, lr, self.epsilon)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

@@ -1,11 +1,11 @@
 """Adam and AdamW: adaptive step sizes from running moments of the gradient."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import check_number
+from numnet.functional.optimizers import adam_step_size
 from numnet.optimizers.base import Optimizer
 from numnet.registry import OPTIMIZERS
 
@@ -71,24 +71,13 @@ class Adam(Optimizer):
         return ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
 
     def _update(self, param, grad, slots, scratch, lr):
-        m, v = slots["m"], slots["v"]
-        _moving_average(m, grad, self.beta_1, scratch)
-        np.square(grad, out=scratch)
-        _moving_average(v, scratch, self.beta_2, scratch)
-        if self.amsgrad:
-            v = np.maximum(slots["v_hat"], v, out=slots["v_hat"])
-        # p -= lr_t * m / (sqrt(v) + eps), built up in scratch one in-place call
-        # at a time: each out= saves allocating (and freeing) a temporary.
-        np.sqrt(v, out=scratch)
-        scratch += self.epsilon
-        np.divide(m, scratch, out=scratch)
-        scratch *= self._step_size(lr)
-        param -= scratch
+        # numnet.functional.adam_step, done in place (the same operations, allocating nothing).
+        kernels.adam_update(param, grad, slots["m"], slots["v"], scratch, self._step_size(lr),
+                            self.beta_1, self.beta_2, self.epsilon, slots.get("v_hat"))
 
     def _step_size(self, lr: float) -> float:
         """``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` for the coming step ``t``."""
-        t = self.iterations + 1
-        return lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        return adam_step_size(lr, self.iterations + 1, self.beta_1, self.beta_2)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -135,13 +124,3 @@ class AdamW(Adam):
     def get_config(self) -> dict:
         return {**super().get_config(), "weight_decay": self.weight_decay}
 
-
-def _moving_average(average: np.ndarray, value: np.ndarray, beta: float,
-                    scratch: np.ndarray) -> None:
-    """``average <- beta * average + (1 - beta) * value``, in place, allocating nothing.
-
-    ``value`` may be ``scratch`` itself (Adam passes ``g**2`` that way).
-    """
-    average *= beta
-    np.multiply(value, 1.0 - beta, out=scratch)
-    average += scratch

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.schedules import Schedule
 from numnet.registry import SCHEDULES, deserialize, serialize
@@ -190,9 +191,7 @@ class Optimizer:
         steps, it costs well under one NumPy call per step.
         """
         arrays = [array for slots in self._slots.values() for array in slots.values()]
-        for array in arrays + list(params):
-            threshold = np.finfo(array.dtype).tiny * 2.0 ** 24
-            np.copyto(array, 0, where=np.abs(array) < threshold)
+        kernels.flush_tiny(arrays + list(params))
 
     def _scratch_for(self, i: int, param: np.ndarray) -> np.ndarray:
         """Return position ``i``'s scratch array, creating its state on first use."""

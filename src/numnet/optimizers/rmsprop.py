@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import check_number
-from numnet.optimizers.adam import _moving_average
 from numnet.optimizers.base import Optimizer
 from numnet.registry import OPTIMIZERS
 
@@ -59,21 +59,9 @@ class RMSprop(Optimizer):
         return ("mean_square", "velocity") if self.momentum > 0 else ("mean_square",)
 
     def _update(self, param, grad, slots, scratch, lr):
-        mean_square = slots["mean_square"]
-        np.square(grad, out=scratch)
-        _moving_average(mean_square, scratch, self.rho, scratch)
-        # step = lr * g / (sqrt(s) + eps), built in the reused scratch array.
-        np.sqrt(mean_square, out=scratch)
-        scratch += self.epsilon
-        np.divide(grad, scratch, out=scratch)
-        scratch *= lr
-        if self.momentum == 0:
-            param -= scratch
-            return
-        velocity = slots["velocity"]
-        velocity *= self.momentum
-        velocity -= scratch
-        param += velocity
+        # numnet.functional.rmsprop_step, done in place (the same operations, allocating nothing).
+        kernels.rmsprop_update(param, grad, slots["mean_square"], scratch, lr, self.rho,
+                               self.epsilon, slots.get("velocity"), self.momentum)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon,

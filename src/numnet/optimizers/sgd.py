@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
 from numnet.registry import OPTIMIZERS
@@ -69,31 +70,9 @@ class SGD(Optimizer):
         return ("velocity",) if self.momentum > 0 else ()
 
     def _update(self, param, grad, slots, scratch, lr):
-        step = self._scaled_gradient(param, grad, scratch, lr)
-        if self.momentum == 0:
-            param -= step
-            return
-        velocity = slots["velocity"]
-        velocity *= self.momentum
-        velocity -= step
-        if self.nesterov:
-            # Look ahead: p += momentum * v - lr * g, where scratch holds lr * g.
-            param -= step
-            np.multiply(velocity, self.momentum, out=scratch)
-            param += scratch
-        else:
-            param += velocity
-
-    def _scaled_gradient(self, param, grad, scratch, lr) -> np.ndarray:
-        """Write ``lr * (grad + weight_decay * param)`` into ``scratch`` and return it."""
-        # out= writes into the reused scratch array: no new array per step.
-        if self.weight_decay:
-            np.multiply(param, self.weight_decay, out=scratch)
-            scratch += grad
-            scratch *= lr
-        else:
-            np.multiply(grad, lr, out=scratch)
-        return scratch
+        # numnet.functional.sgd_step, done in place (the same operations, allocating nothing).
+        kernels.sgd_update(param, grad, scratch, lr, slots.get("velocity"), self.momentum,
+                           self.nesterov, self.weight_decay)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov,

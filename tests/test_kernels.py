@@ -1,0 +1,184 @@
+"""Every speed trick in numnet._kernels equals the plain expression its docstring names."""
+import numpy as np
+import pytest
+
+import numnet.functional as F
+from numnet import _kernels as kernels
+
+DTYPES = [np.float32, np.float64]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+# -- cached vectors -----------------------------------------------------------------
+def test_ones_equals_np_ones_and_is_cached_read_only():
+    vector = kernels.ones(5, np.dtype(np.float32).str)
+    np.testing.assert_array_equal(vector, np.ones(5, np.float32))
+    assert vector.dtype == np.float32 and not vector.flags.writeable
+    assert kernels.ones(5, np.dtype(np.float32).str) is vector
+
+
+def test_row_indices_equals_arange_and_is_cached_read_only():
+    indices = kernels.row_indices(7)
+    np.testing.assert_array_equal(indices, np.arange(7))
+    assert not indices.flags.writeable and kernels.row_indices(7) is indices
+
+
+# -- reductions -----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_column_sum_equals_sum_over_axis_0(rng, dtype):
+    dY = rng.standard_normal((33, 5)).astype(dtype)
+    out = np.empty(5, dtype)
+    result = kernels.column_sum(dY, out=out)
+    assert result is out
+    np.testing.assert_allclose(result, dY.sum(axis=0), rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_max_equals_max_over_axis_1_exactly(rng, dtype):
+    X = rng.standard_normal((16, 4)).astype(dtype)
+    X[3] = [-np.inf, -np.inf, -np.inf, -np.inf]
+    X[4, :2] = 7.0  # a tie
+    np.testing.assert_array_equal(kernels.row_max(X), X.max(axis=1, keepdims=True))
+
+
+def test_row_max_returns_a_new_array_the_caller_may_write(rng):
+    X = rng.standard_normal((4, 3))
+    top = kernels.row_max(X)
+    top[:] = 0.0
+    assert np.all(X.max(axis=1) != 0.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_sum_equals_sum_over_axis_1(rng, dtype):
+    X = rng.random((20, 10)).astype(dtype)
+    np.testing.assert_allclose(kernels.row_sum(X), X.sum(axis=1, keepdims=True),
+                               rtol=1e-6 if dtype == np.float32 else 1e-14)
+    assert kernels.row_sum(X).shape == (20, 1)
+
+
+@pytest.mark.parametrize("shape, axis", [((6, 4), -1), ((6, 4), 1), ((6, 4), 0), ((2, 3, 4), -1),
+                                         ((2, 3, 4), 1)])
+def test_max_and_sum_along_equal_numpy_with_keepdims(rng, shape, axis):
+    X = rng.standard_normal(shape)
+    np.testing.assert_array_equal(kernels.max_along(X, axis), np.max(X, axis=axis, keepdims=True))
+    np.testing.assert_allclose(kernels.sum_along(X, axis), np.sum(X, axis=axis, keepdims=True),
+                               rtol=1e-14)
+
+
+# -- subnormals -----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_floor_is_0_7_log_tiny_and_its_exp_is_normal(dtype):
+    floor = kernels.exp_floor(dtype)
+    assert floor == 0.7 * float(np.log(np.finfo(dtype).tiny))
+    assert np.exp(np.array(floor, dtype)) > np.finfo(dtype).tiny
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_floored_exp_equals_exp_of_maximum(dtype):
+    X = np.array([-1e4, -800.0, -100.0, -1.0, 0.0, 3.0], dtype)
+    expected = np.exp(np.maximum(X, kernels.exp_floor(dtype)))
+    np.testing.assert_array_equal(kernels.floored_exp(X), expected)
+    assert (kernels.floored_exp(X) >= np.finfo(dtype).tiny).all()  # never subnormal
+    above = X >= kernels.exp_floor(dtype)
+    np.testing.assert_array_equal(kernels.floored_exp(X)[above], np.exp(X[above]))
+
+
+def test_flush_tiny_equals_the_plain_masked_assignment(rng):
+    arrays = [rng.standard_normal(50).astype(np.float32) * 1e-30,
+              rng.standard_normal((4, 5)) * 1e-300]
+    expected = []
+    for a in arrays:
+        plain = a.copy()
+        plain[np.abs(plain) < np.finfo(a.dtype).tiny * 2**24] = 0
+        expected.append(plain)
+    kernels.flush_tiny(arrays)
+    for got, want in zip(arrays, expected):
+        np.testing.assert_array_equal(got, want)
+    assert any((w == 0).any() for w in expected) and any((w != 0).any() for w in expected)
+
+
+# -- in-place optimizer updates equal the pure steps bit for bit -------------------------
+def _state(rng, dtype, n=37):
+    param = rng.standard_normal(n).astype(dtype)
+    grads = [rng.standard_normal(n).astype(dtype) for _ in range(3)]
+    return param, grads
+
+
+def test_moving_average_equals_its_expression(rng):
+    average, value = rng.standard_normal(9), rng.standard_normal(9)
+    expected = 0.9 * average + (1 - 0.9) * value
+    kernels.moving_average(average, value, 0.9, np.empty(9))
+    np.testing.assert_array_equal(average, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_update_equals_functional_adam_step_bitwise(rng, dtype, amsgrad):
+    param, grads = _state(rng, dtype)
+    p, m, v = param.copy(), np.zeros_like(param), np.zeros_like(param)
+    v_hat = np.zeros_like(param) if amsgrad else None
+    pure = (param.copy(), m.copy(), v.copy()) + ((v_hat.copy(),) if amsgrad else ())
+    for t, g in enumerate(grads, start=1):
+        lr_t = F.adam_step_size(0.01, t, 0.9, 0.999)
+        kernels.adam_update(p, g, m, v, np.empty_like(p), lr_t, 0.9, 0.999, 1e-7, v_hat)
+        pure = F.adam_step(pure[0], g, pure[1], pure[2], t, 0.01, 0.9, 0.999, 1e-7,
+                           v_hat=pure[3] if amsgrad else None)
+    np.testing.assert_array_equal(p, pure[0])
+    np.testing.assert_array_equal(m, pure[1])
+    np.testing.assert_array_equal(v, pure[2])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("momentum, nesterov, weight_decay",
+                         [(0.0, False, 0.0), (0.0, False, 0.01), (0.9, False, 0.0),
+                          (0.9, True, 0.01)])
+def test_sgd_update_equals_functional_sgd_step_bitwise(rng, dtype, momentum, nesterov,
+                                                       weight_decay):
+    param, grads = _state(rng, dtype)
+    p, velocity = param.copy(), (np.zeros_like(param) if momentum else None)
+    pure_p, pure_v = param.copy(), (np.zeros_like(param) if momentum else None)
+    for g in grads:
+        kernels.sgd_update(p, g, np.empty_like(p), 0.05, velocity, momentum, nesterov,
+                           weight_decay)
+        pure_p, pure_v = F.sgd_step(pure_p, g, 0.05, pure_v, momentum, nesterov, weight_decay)
+    np.testing.assert_array_equal(p, pure_p)
+    if momentum:
+        np.testing.assert_array_equal(velocity, pure_v)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_rmsprop_update_equals_functional_rmsprop_step_bitwise(rng, dtype, momentum):
+    param, grads = _state(rng, dtype)
+    p, s = param.copy(), np.zeros_like(param)
+    velocity = np.zeros_like(param) if momentum else None
+    pure = (param.copy(), s.copy(), None if velocity is None else velocity.copy())
+    for g in grads:
+        kernels.rmsprop_update(p, g, s, np.empty_like(p), 0.01, 0.9, 1e-7, velocity, momentum)
+        pure = F.rmsprop_step(pure[0], g, pure[1], 0.01, 0.9, 1e-7, pure[2], momentum)
+    np.testing.assert_array_equal(p, pure[0])
+    np.testing.assert_array_equal(s, pure[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adagrad_update_equals_functional_adagrad_step_bitwise(rng, dtype):
+    param, grads = _state(rng, dtype)
+    p, a = param.copy(), np.full_like(param, 0.1)
+    pure = (param.copy(), a.copy())
+    for g in grads:
+        kernels.adagrad_update(p, g, a, np.empty_like(p), 0.05, 1e-7)
+        pure = F.adagrad_step(pure[0], g, pure[1], 0.05, 1e-7)
+    np.testing.assert_array_equal(p, pure[0])
+    np.testing.assert_array_equal(a, pure[1])
+
+
+def test_in_place_updates_allocate_no_new_parameter_array(rng):
+    param, grads = _state(rng, np.float32)
+    view = param[:]  # a model's layers hold views like this one
+    m, v = np.zeros_like(param), np.zeros_like(param)
+    kernels.adam_update(param, grads[0], m, v, np.empty_like(param), 0.01, 0.9, 0.999, 1e-7)
+    assert np.shares_memory(view, param) and not np.array_equal(view, _state(rng, np.float32)[0])
