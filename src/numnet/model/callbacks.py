@@ -23,13 +23,36 @@ class Callback:
     model = None
 
     def set_model(self, model):
+        """Called by ``fit`` before training, so that every hook can reach ``self.model``."""
         self.model = model
 
-    def on_train_begin(self, logs=None): ...
-    def on_train_end(self, logs=None): ...
-    def on_epoch_begin(self, epoch, logs=None): ...
-    def on_epoch_end(self, epoch, logs=None): ...
-    def on_batch_end(self, batch, logs=None): ...
+    def on_train_begin(self, logs=None):
+        """Called once when ``fit`` starts, before the first epoch (``logs`` is None)."""
+
+    def on_train_end(self, logs=None):
+        """Called once when training stops: after the last epoch, an early stop or Ctrl+C.
+
+        Not called when training diverges (``TrainingDivergedError`` is raised instead).
+        """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of epoch ``epoch`` (0-based), before its first batch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called after epoch ``epoch`` (0-based) and its validation pass; not after one cut by Ctrl+C.
+
+        ``logs`` holds the epoch's mean ``loss``, each metric and, with validation
+        data, the same names prefixed with ``val_``. Setting
+        ``self.model.stop_training = True`` here ends ``fit`` after this epoch.
+        """
+
+    def on_batch_end(self, batch, logs=None):
+        """Called after each mini-batch's optimizer step; ``batch`` counts from 0 in every epoch.
+
+        ``logs`` holds the running mean ``loss`` and metrics of the epoch so far.
+        ``fit`` builds these logs only for callbacks that override this hook, so
+        leave it alone unless you need it: it runs once per batch.
+        """
 
 
 class LambdaCallback(Callback):
