@@ -432,3 +432,16 @@ def test_optimizer_steps_match_pytorch(rng):
             else:
                 p, m = F.sgd_step(p, g, 0.05, m, momentum=0.9, nesterov=True)
         np.testing.assert_allclose(p, t.detach().numpy(), rtol=1e-12, err_msg=name)
+
+
+def test_regression_losses_are_thin_wrappers_and_evaluate_leaves_the_models_loss_clean(rng):
+    Y, T = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    loss = numnet.Huber(delta=0.5)
+    assert loss.forward(Y, T) == F.huber(Y, T, delta=0.5)
+    np.testing.assert_array_equal(loss.backward(), F.huber_grad(Y, T, delta=0.5))
+    X, y = numnet.spiral_data(10, 3, random_state=0)
+    model = numnet.Sequential([numnet.Dense(2, 3)], random_state=0)
+    model.compile(loss="mse")
+    model.fit(X, np.eye(3)[y], epochs=1, verbose=0)
+    model.evaluate(X, np.eye(3)[y])
+    assert not {"_P", "_T", "_w", "_R"} & set(vars(model.loss))

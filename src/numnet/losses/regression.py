@@ -3,30 +3,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from numnet.losses.base import Loss, reduce_mean, weights_column
+from numnet import functional as F
+from numnet.losses.base import Loss, weights_column
 from numnet.registry import LOSSES
 
 
 class _ElementwiseLoss(Loss):
-    """Shared plumbing: residual ``r = y_pred - y_true`` and the weighting."""
+    """Shared plumbing: targets shaped like ``y_pred``, the weights, and what backward needs.
+
+    Subclasses name their pair of :mod:`numnet.functional` functions.
+    """
 
     is_classification = False
 
-    def _residual(self, y_pred, y_true, sample_weight):
+    def _keep(self, y_pred, y_true, sample_weight):
         T = np.asarray(y_true, dtype=y_pred.dtype)
         if T.shape != y_pred.shape:
             if T.size != y_pred.size:
                 raise ValueError(f"y_true has shape {T.shape}, y_pred has {y_pred.shape}")
             T = T.reshape(y_pred.shape)
         self._w = weights_column(sample_weight, y_pred.shape[0], y_pred.dtype)
-        self._R = y_pred - T
-        return self._R
-
-    def _scale(self, G):
-        if self._w is not None:
-            G *= self._w
-        G /= G.shape[0] * G.shape[1]
-        return G
+        self._P, self._T = y_pred, T
+        return y_pred, T, self._w
 
 
 @LOSSES.register("mse", "mean_squared_error", "squared_error")
@@ -41,11 +39,10 @@ class MeanSquaredError(_ElementwiseLoss):
     """
 
     def forward(self, y_pred, y_true, sample_weight=None):
-        R = self._residual(y_pred, y_true, sample_weight)
-        return reduce_mean(np.mean(R * R, axis=1), self._w)
+        return F.mse(*self._keep(y_pred, y_true, sample_weight))
 
     def backward(self):
-        return self._scale(2.0 * self._R)
+        return F.mse_grad(self._P, self._T, self._w)
 
 
 @LOSSES.register("mae", "mean_absolute_error", "absolute_error")
@@ -53,11 +50,10 @@ class MeanAbsoluteError(_ElementwiseLoss):
     """``mean(|y_pred - y_true|)``; gradient ``sign(y_pred - y_true) / (n k)`` (0 at a tie)."""
 
     def forward(self, y_pred, y_true, sample_weight=None):
-        R = self._residual(y_pred, y_true, sample_weight)
-        return reduce_mean(np.mean(np.abs(R), axis=1), self._w)
+        return F.mae(*self._keep(y_pred, y_true, sample_weight))
 
     def backward(self):
-        return self._scale(np.sign(self._R))
+        return F.mae_grad(self._P, self._T, self._w)
 
 
 @LOSSES.register("huber")
@@ -76,13 +72,10 @@ class Huber(_ElementwiseLoss):
         self.delta = float(delta)
 
     def forward(self, y_pred, y_true, sample_weight=None):
-        R = self._residual(y_pred, y_true, sample_weight)
-        A = np.abs(R)
-        elementwise = np.where(A <= self.delta, 0.5 * R * R, self.delta * (A - 0.5 * self.delta))
-        return reduce_mean(elementwise.mean(axis=1), self._w)
+        return F.huber(*self._keep(y_pred, y_true, sample_weight), delta=self.delta)
 
     def backward(self):
-        return self._scale(np.clip(self._R, -self.delta, self.delta))
+        return F.huber_grad(self._P, self._T, self._w, delta=self.delta)
 
     def get_config(self):
         return {"delta": self.delta}
