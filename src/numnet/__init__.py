@@ -17,8 +17,9 @@ from numnet.losses import (BinaryCrossEntropy, CategoricalCrossEntropy, Huber, L
                            MeanAbsoluteError, MeanSquaredError)
 from numnet.layers.masked_softmax import MaskedSoftmax, masked_softmax
 from numnet.losses.masked_crossentropy import MaskedCategoricalCrossEntropy
-from numnet.model import (Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,
-                          ReduceLROnPlateau, Sequential)
+from numnet.layers.input import Input
+from numnet.model import (Callback, CSVLogger, EarlyStopping, History, LambdaCallback,
+                          LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, Sequential)
 from numnet.optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 
@@ -29,7 +30,8 @@ __all__ = [
     "MeanAbsoluteError", "Huber", "MaskedSoftmax", "masked_softmax", "MaskedCategoricalCrossEntropy",
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad",
     "Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-    "ReduceLROnPlateau", "gradcheck", "GradcheckReport", "TrainingDivergedError",
+    "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger", "Input",
+    "gradcheck", "GradcheckReport", "TrainingDivergedError",
     "ModelFileError", "spiral_data", "vertical_data", "sine_data", "xor", "one_hot",
     "from_one_hot", "load_digits", "train_test_split", "load", "__version__",
 ]

@@ -1,13 +1,18 @@
 """``Sequential``: a stack of layers, run forward and backward in order."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
                                 check_weight_array)
 from numnet.layers.base import Layer
+from numnet.layers.input import Input
 from numnet.losses.base import Loss
 from numnet.model.forward import ForwardPlan, run_layers
+from numnet.model.keras_compat import (check_verbose, evaluate_output, model_html, name_metrics_as_given,
+                                       refuse_foreign_format, report, test_on_batch, train_on_batch)
 from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters, is_numnet_layer
 from numnet.optimizers.base import Optimizer
@@ -62,8 +67,14 @@ class Sequential:
 
     # -- structure ----------------------------------------------------------
     def add(self, layer: Layer) -> "Sequential":
-        """Append a layer (a Layer instance, or a registered name such as ``"relu"``)."""
+        """Append a layer (a Layer instance, or a registered name such as ``"relu"``).
+
+        An :class:`~numnet.layers.input.Input` first declares the input width (as in Keras);
+        it is not a layer, so the model keeps only ``n_features``.
+        """
         layer = LAYERS.get(layer) if isinstance(layer, (str, dict)) else layer
+        if isinstance(layer, Input):
+            return self._set_input(layer)
         if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
             raise TypeError(f"layers need forward and backward methods, got {type(layer).__name__}")
         for attr, default in (("params", {}), ("grads", {}), ("state", {}), ("name", None)):
@@ -86,6 +97,13 @@ class Sequential:
             self.build(self.n_features)
         elif self.dtype is not None and getattr(layer, "built", False) and layer.params:
             self._convert(layer)
+        return self
+
+    def _set_input(self, spec) -> "Sequential":
+        if self.layers:
+            raise ValueError(f"{spec!r} must come first: it declares the width of X, but the model "
+                             f"already has {len(self.layers)} layers; put Input(...) before them")
+        self.n_features = spec.n_features
         return self
 
     def _unique_name(self, layer) -> str:
@@ -186,6 +204,11 @@ class Sequential:
     def n_params(self) -> int:
         return int(sum(value.size for value in self.params.values()))
 
+    def count_params(self) -> int:
+        """Number of trainable and saved arrays' entries, as in the summary's "Total params"."""
+        return int(sum(np.size(value) for layer in self.layers
+                       for store in (layer.params, layer.state) for value in store.values()))
+
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter and state array, layer by layer."""
         return [value.copy() for layer in self.layers
@@ -251,8 +274,17 @@ class Sequential:
             self._ensure_built(X.shape[1])
         return X
 
-    def predict(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
-        """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs)."""
+    def predict(self, X, batch_size: int | None = None, mask=None, verbose=0) -> np.ndarray:
+        """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs).
+
+        ``verbose=1`` (or 2) prints one line with the sample count and time; 0 and
+        ``"auto"`` are silent.
+        """
+        if check_verbose(verbose, "predict"):
+            started = time.perf_counter()
+            outputs = self.predict(X, batch_size=batch_size, mask=mask)
+            report("predict", len(outputs), time.perf_counter() - started)
+            return outputs
         X = self.check_input(X)
         mask = self._check_mask(mask, len(X))
         if batch_size is not None:
@@ -298,12 +330,12 @@ class Sequential:
         self.optimizer = OPTIMIZERS.get(optimizer)
         if not isinstance(self.optimizer, Optimizer):
             raise TypeError(f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}")
-        self.metrics = get_metrics(metrics)
+        self.metrics = name_metrics_as_given(get_metrics(metrics), metrics)
         return self
 
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
-            verbose="auto", random_state=None, mask=None):
+            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False):
         """Train with mini-batch gradient descent; returns a :class:`History`.
 
         Parameters
@@ -318,7 +350,9 @@ class Sequential:
             Reshuffle the samples every epoch.
         validation_data : tuple (X_val, y_val) or (X_val, y_val, mask_val), optional
         validation_split : float in [0, 1)
-            Hold out this fraction (the last rows, before shuffling) for validation.
+            Hold out this fraction for validation: the last rows (as Keras), or random
+            rows with ``shuffle_before_split=True``. Warns when the held-out part's
+            class distribution differs strongly from the training part's.
         sample_weight : array-like of shape (n_samples,), optional
         class_weight : dict of label to weight, or "balanced", optional
             Multiplies the training samples' weights (never the validation data's). Training
@@ -330,6 +364,11 @@ class Sequential:
             Seeds shuffling and dropout.
         mask : array-like of shape (n_samples, n_outputs), optional
             For a model ending in MaskedSoftmax: which classes are allowed per sample.
+        initial_epoch : int
+            Epoch to resume from (as Keras): trains epochs ``initial_epoch .. epochs - 1``.
+        shuffle_before_split : bool
+            Draw the ``validation_split`` rows at random, with the fit's seed (its
+            ``random_state``, else the model's), instead of taking the last rows.
 
         Raises
         ------
@@ -342,13 +381,34 @@ class Sequential:
             X, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
             validation_data=validation_data, validation_split=validation_split,
             sample_weight=sample_weight, class_weight=class_weight, callbacks=callbacks,
-            verbose=verbose, random_state=random_state, mask=mask)
+            verbose=verbose, random_state=random_state, mask=mask, initial_epoch=initial_epoch,
+            shuffle_before_split=shuffle_before_split)
 
-    def evaluate(self, X, y, sample_weight=None, mask=None, batch_size: int | None = None) -> dict:
-        """Loss and metrics on ``(X, y)``, as a dict ``{"loss": ..., "accuracy": ...}``."""
+    def evaluate(self, X, y, sample_weight=None, mask=None, batch_size: int | None = None,
+                 verbose=0, return_dict: bool = True):
+        """Loss and metrics on ``(X, y)``, as a dict ``{"loss": ..., "accuracy": ...}``.
+
+        ``return_dict=False`` gives Keras' list ``[loss, metric, ...]`` (the loss alone
+        without metrics); ``verbose=1`` prints them on one line.
+        """
         from numnet.model.training import Trainer
 
-        return Trainer(self).evaluate(X, y, sample_weight=sample_weight, mask=mask, batch_size=batch_size)
+        loud = check_verbose(verbose, "evaluate")
+        started = time.perf_counter()
+        result = Trainer(self).evaluate(X, y, sample_weight=sample_weight, mask=mask, batch_size=batch_size)
+        if loud:
+            n_rows = len(X) if hasattr(X, "__len__") else "all"  # a data source may not know
+            report("evaluate", n_rows, time.perf_counter() - started, result)
+        return evaluate_output(result, return_dict)
+
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on ``(x, y)`` as a single batch; returns the loss (and metrics)."""
+        return train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of ``(x, y)`` as a single batch, without training."""
+        return test_on_batch(self, x, y, sample_weight, return_dict)
+
 
     def regularization_loss(self) -> float:
         """Sum of every layer's L1/L2 penalty (kept apart from the data loss)."""
@@ -356,18 +416,32 @@ class Sequential:
                          if hasattr(layer, "regularization_loss")))
 
     # -- description --------------------------------------------------------
-    def summary(self, print_fn=print) -> str:
-        """Print and return a table of layers, output shapes, parameter shapes and counts.
+    def summary(self, print_fn=print):
+        """Print a table of layers, output shapes, parameter shapes and counts; returns None.
 
-        Builds the model first if its first layer knows its input width; see
-        :mod:`numnet.model.summary`. Pass ``print_fn=None`` to only get the string.
+        As in Keras, ``summary()`` prints and returns nothing (a notebook then shows the
+        table once, not again as an ``Out[]`` string); ``print_fn(text)`` gets the whole
+        table. :meth:`summary_text` returns the string, and so does ``print_fn=None``.
+        Builds the model first if its input width is known; otherwise it prints what is
+        known, with ``?`` for what the data will decide. See :mod:`numnet.model.summary`.
         """
+        text = self.summary_text()
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
+
+    def summary_text(self) -> str:
+        """The table :meth:`summary` prints, as a string."""
         from numnet.model.summary import summarize
 
-        text = str(summarize(self))
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        return str(summarize(self))
+
+    to_string = summary_text
+
+    def _repr_html_(self) -> str:
+        """Notebooks show the summary as an HTML table and the network as an SVG picture."""
+        return model_html(self)
 
     def get_config(self) -> dict:
         """Architecture, loss and optimizer as plain JSON data."""
@@ -390,6 +464,7 @@ class Sequential:
         """
         from numnet.io import save_model
 
+        refuse_foreign_format(path)
         save_model(self, path, include_optimizer=include_optimizer)
 
     @classmethod

@@ -21,6 +21,9 @@ from numnet.model.diagnostics import (divergence_error, warn_about_feature_scale
                                       warn_non_finite_validation)
 from numnet.model.forward import ForwardPlan
 from numnet.model.progress import ProgressLogger, resolve_verbose
+from numnet.model.validation_split import ValidationSplitWarning  # noqa: F401  (its old home)
+from numnet.model.validation_split import split_generator as _split_generator
+from numnet.model.validation_split import warn_if_split_misleads
 
 
 class MaskWarning(UserWarning):
@@ -66,10 +69,13 @@ class Trainer:
     # -- fit ----------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
-            verbose="auto", random_state=None, mask=None):
+            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False):
         model = self._model_ready()
         epochs = check_positive_int(epochs, "epochs", allow_zero=True)
+        initial_epoch = _check_initial_epoch(initial_epoch, epochs)
         batch_size = check_positive_int(batch_size, "batch_size")
+        seed = _LazyFitSeed(model, random_state)
+        self._split_seed = seed if shuffle_before_split else None
         X, y_all, weights, mask = self._prepare(X, y, sample_weight, mask)
         (X, y_all, weights, mask), validation = self._split_validation(
             (X, y_all, weights, mask), validation_data, validation_split)
@@ -78,7 +84,7 @@ class Trainer:
         weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs, model.loss)
         _configure_metrics(model)
         warn_about_feature_scales(X)
-        random_state = _fit_seed(model, random_state)
+        random_state = seed.get()  # after building: the model's seed draws in order
         rng = check_random_state(random_state)
         for layer in model.layers:
             if hasattr(layer, "reseed") and random_state is not None:
@@ -87,6 +93,8 @@ class Trainer:
         mode = resolve_verbose(verbose)
         callbacks = list(callbacks or [])
         model.history = History()
+        model.history.params = {"epochs": epochs, "steps": n_batches, "verbose": mode,
+                                "batch_size": batch_size, "initial_epoch": initial_epoch}
         chain = [model.history] + callbacks
         if mode:
             chain.append(ProgressLogger(mode, epochs, n_batches))
@@ -95,7 +103,8 @@ class Trainer:
                 raise TypeError(f"callbacks must be Callback instances, got {type(callback).__name__}")
             callback.set_model(model)
         try:
-            self._run(X, y_all, weights, mask, validation, epochs, batch_size, shuffle, rng, chain)
+            self._run(X, y_all, weights, mask, validation, range(initial_epoch, epochs), batch_size,
+                      shuffle, rng, chain)
         finally:
             _free_caches(model)  # the last training batch must not stay on the model
         return model.history
@@ -125,10 +134,14 @@ class Trainer:
         n_val = int(math.ceil(len(data[0]) * validation_split))
         if n_val >= len(data[0]):
             raise ValueError(f"validation_split={validation_split} leaves no training samples")
+        split_seed = getattr(self, "_split_seed", None)
+        if split_seed is not None:  # shuffle_before_split=True: random rows, drawn with the fit's seed
+            order = _split_generator(split_seed.get()).permutation(len(data[0]))
+            data = tuple(None if a is None else a[order] for a in data)
         cut = len(data[0]) - n_val
         train = tuple(None if a is None else a[:cut] for a in data)
         val = tuple(None if a is None else a[cut:] for a in data)
-        _warn_if_split_unseen_classes(train[1], val[1])
+        warn_if_split_misleads(train[1], val[1], shuffled=split_seed is not None)
         return train, val
 
     def _run(self, X, y, weights, mask, validation, epochs, batch_size, shuffle, rng, chain):
@@ -144,7 +157,7 @@ class Trainer:
         # with its likely causes; NumPy's RuntimeWarnings would only add noise before it.
         with interrupt, step.skip_input_gradient(), np.errstate(over="ignore", invalid="ignore"):
             _call(chain, "on_train_begin")
-            for epoch in range(epochs):
+            for epoch in epochs:
                 _call(chain, "on_epoch_begin", epoch)
                 logs = self._epoch(step, batches, epoch, snapshot, snapshot_epoch, chain, interrupt)
                 self._check_last_step(epoch, batches, snapshot, snapshot_epoch, step)
@@ -382,31 +395,31 @@ class _Batches:
                         for a, buf in zip(arrays, self._buffers))
 
 
-class ValidationSplitWarning(UserWarning):
-    """``validation_split`` held out classes that the training part never sees."""
+class _LazyFitSeed:
+    """The fit's seed (see :func:`_fit_seed`), drawn once, on first use.
 
-
-def _warn_if_split_unseen_classes(y_train, y_val):
-    """Warn when data sorted by class puts whole classes into the validation part.
-
-    ``validation_split`` takes the last rows, unshuffled (as Keras does); data
-    laid out class after class (``spiral_data``, many CSVs) then trains on
-    some classes and validates on others.
+    ``shuffle_before_split`` needs it while the data is prepared, but a model that
+    builds from the data draws its layers' seeds first; drawing lazily keeps the
+    model's seed drawn in the same order with and without the option.
     """
-    if y_train.ndim == 1 and y_train.dtype.kind in "iu":
-        train_classes, val_classes = np.unique(y_train), np.unique(y_val)
-    elif y_train.ndim == 2 and y_train.shape[1] > 1:
-        train_classes = np.flatnonzero(y_train.max(axis=0) > 0)
-        val_classes = np.flatnonzero(y_val.max(axis=0) > 0)
-    else:
-        return
-    unseen = np.setdiff1d(val_classes, train_classes)
-    if unseen.size:
-        warnings.warn(
-            f"validation_split holds out the last rows unshuffled, and they contain classes "
-            f"{unseen.tolist()} that the training part never sees; shuffle X and y first or use "
-            "numnet.train_test_split(..., stratify=y) and pass validation_data",
-            ValidationSplitWarning, stacklevel=4)
+
+    def __init__(self, model, random_state):
+        self.model, self.random_state, self.drawn = model, random_state, False
+
+    def get(self):
+        if not self.drawn:
+            self.value, self.drawn = _fit_seed(self.model, self.random_state), True
+        return self.value
+
+
+def _check_initial_epoch(initial_epoch, epochs: int) -> int:
+    """``initial_epoch`` (Keras): the 0-based epoch to resume from, ``0 <= initial_epoch <= epochs``."""
+    initial_epoch = check_positive_int(initial_epoch, "initial_epoch", allow_zero=True)
+    if initial_epoch > epochs:
+        raise ValueError(f"initial_epoch={initial_epoch} is past epochs={epochs}: fit trains epochs "
+                         "initial_epoch..epochs-1 (epochs is the last epoch, not a count, as in Keras); "
+                         f"pass epochs={initial_epoch + epochs} to train {epochs} more")
+    return initial_epoch
 
 
 def _apply_class_weight(weights, class_weight, y, n_outputs, loss=None):

@@ -9,7 +9,12 @@ object holding what it drew, so that a test or a notebook can check it:
 - :func:`decision_boundary`: class regions of a 2-feature classifier;
 - :func:`confusion_matrix` and :func:`predicted_vs_actual`: results on data;
 - :func:`weights`: histograms of weights and gradients, and :func:`diagnose`,
-  a text report on dead ReLUs, saturated units and gradient norms.
+  a text report on dead ReLUs, saturated units and gradient norms;
+- :class:`LiveHistory`: a ``fit`` callback that redraws the curves (and the
+  decision boundary) in place, in a notebook, a window or a file.
+
+The display objects have one-line reprs (numbers and shapes), so a notebook
+shows the figure, not a dump of arrays, under a cell.
 
 The core of numnet never imports this package, so ``import numnet`` needs
 only NumPy.
@@ -26,12 +31,13 @@ from numnet.plot.boundary import BoundaryDisplay, decision_boundary
 from numnet.plot.curves import HistoryDisplay, history
 from numnet.plot.diagnosis import Diagnosis, diagnose
 from numnet.plot.diagram import NetworkDisplay, network
+from numnet.plot.live import LiveHistory
 from numnet.plot.evaluation import (ConfusionMatrixDisplay, PredictionDisplay, confusion_matrix,
                                     predicted_vs_actual)
 from numnet.plot.parameters import WeightsDisplay, weights
 
 __all__ = [
     "network", "history", "decision_boundary", "confusion_matrix", "predicted_vs_actual",
-    "weights", "diagnose", "NetworkDisplay", "HistoryDisplay", "BoundaryDisplay",
+    "weights", "diagnose", "LiveHistory", "NetworkDisplay", "HistoryDisplay", "BoundaryDisplay",
     "ConfusionMatrixDisplay", "PredictionDisplay", "WeightsDisplay", "Diagnosis",
 ]

@@ -1,7 +1,45 @@
-"""What every plot function shares: finding an Axes, colours, and labels from targets."""
+"""What every plot function shares: finding an Axes, colours, labels from targets, short reprs."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+
+HIDDEN_FIELDS = ("ax", "axes", "figure")  # the figure shows itself; its repr is noise
+
+
+class ShortRepr:
+    """One-line repr for the display dataclasses: numbers and shapes, never array values.
+
+    A notebook prints the repr of a cell's last value under the figure; the
+    dataclass default would dump every weight array there.
+    """
+
+    def __repr__(self) -> str:
+        parts = [f"{f.name}={brief(getattr(self, f.name))}" for f in dataclasses.fields(self)
+                 if f.name not in HIDDEN_FIELDS]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def brief(value) -> str:
+    """A few characters for ``value``: an array's shape, a container's length, a short text.
+
+    Examples
+    --------
+    >>> brief(np.zeros((200, 200))), brief([1, 2]), brief(list(range(9))), brief(0.123456)
+    ('<array (200, 200)>', '[1, 2]', '<list of 9>', '0.1235')
+    """
+    if isinstance(value, np.ndarray):
+        return f"<array {value.shape}>"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, (list, tuple, dict)):
+        text = repr(value)
+        if len(value) > 4 or len(text) > 60 or " at 0x" in text:
+            return f"<{type(value).__name__} of {len(value)}>"
+        return text
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def axes_or_new(ax, figsize=(6.4, 4.8)):

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numnet.plot._display import axes_or_new, class_colors, class_probabilities, labels_of, require_built
+from numnet.plot._display import (ShortRepr, axes_or_new, class_colors, class_probabilities, labels_of,
+                                  require_built)
 
 
-@dataclass
-class BoundaryDisplay:
+@dataclass(repr=False)
+class BoundaryDisplay(ShortRepr):
     """What :func:`decision_boundary` drew.
 
     Attributes

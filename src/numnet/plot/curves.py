@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numnet.plot._display import ShortRepr
+
 
 TRAIN, VALIDATION = "#1f77b4", "#ff7f0e"
 
 
-@dataclass
-class HistoryDisplay:
+@dataclass(repr=False)
+class HistoryDisplay(ShortRepr):
     """What :func:`history` drew.
 
     Attributes
@@ -88,6 +90,7 @@ def history(history, ax=None, metrics=None, log_scale="auto", title: str | None 
         axes[1].set_ylabel(", ".join(sorted({k.removeprefix("val_") for k in metric_names})))
     for axis in axes:
         _mark(axis, display.best_epoch, stopped, interrupted, len(logs["loss"]))
+        _integer_epochs(axis)
         axis.set_xlabel("epoch")
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=8)
@@ -96,6 +99,13 @@ def history(history, ax=None, metrics=None, log_scale="auto", title: str | None 
     elif title:
         axes[0].set_title(title)
     return display
+
+
+def _integer_epochs(ax):
+    """Epochs are whole numbers: no 2.5 ticks on a 4-epoch run."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _read(history):

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numnet.plot._display import require_built
+from numnet.plot._display import ShortRepr, require_built
 
 # An activation is "saturated" where its derivative is nearly 0: sigmoid y(1 - y) < ~0.01.
 SIGMOID_MARGIN, TANH_MARGIN = 0.01, 0.01
 VANISHING_RATIO, EXPLODING_NORM = 1e-3, 1e3
 
 
-@dataclass
-class Diagnosis:
+@dataclass(repr=False)
+class Diagnosis(ShortRepr):
     """The numbers behind the report; ``print(diagnosis)`` shows the text.
 
     Attributes

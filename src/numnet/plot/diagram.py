@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numnet.model.summary import ensure_built
-from numnet.plot._display import axes_or_new
+from numnet.plot._display import ShortRepr, axes_or_new
 
 POSITIVE, NEGATIVE, NEUTRAL = "#1f77b4", "#d62728", "#9a9a9a"
 
 
-@dataclass
-class Column:
+@dataclass(repr=False)
+class Column(ShortRepr):
     """One column of the diagram: the inputs, or the neurons of one layer.
 
     Attributes
@@ -39,8 +39,8 @@ class Column:
     notes: list = field(default_factory=list)
 
 
-@dataclass
-class NetworkDisplay:
+@dataclass(repr=False)
+class NetworkDisplay(ShortRepr):
     """What :func:`network` drew.
 
     Attributes

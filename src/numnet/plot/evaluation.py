@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numnet.plot._display import axes_or_new, class_probabilities, labels_of, require_built
+from numnet.plot._display import (ShortRepr, axes_or_new, class_probabilities, labels_of,
+                                  require_built)
 
 
-@dataclass
-class ConfusionMatrixDisplay:
+@dataclass(repr=False)
+class ConfusionMatrixDisplay(ShortRepr):
     """What :func:`confusion_matrix` drew.
 
     Attributes
@@ -28,8 +29,8 @@ class ConfusionMatrixDisplay:
     class_names: list
 
 
-@dataclass
-class PredictionDisplay:
+@dataclass(repr=False)
+class PredictionDisplay(ShortRepr):
     """What :func:`predicted_vs_actual` drew.
 
     Attributes

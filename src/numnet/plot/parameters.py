@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numnet.plot._display import require_built
+from numnet.plot._display import ShortRepr, require_built
 
 
-@dataclass
-class WeightsDisplay:
+@dataclass(repr=False)
+class WeightsDisplay(ShortRepr):
     """What :func:`weights` drew.
 
     Attributes
