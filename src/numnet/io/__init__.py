@@ -14,7 +14,9 @@ _MOVED = {"save_estimator", "load_estimator"}
 
 def __getattr__(name):
     # Say where the estimator functions went, without importing scikit-learn from the core.
+    # ImportError, not AttributeError: `from numnet.io import save_estimator` would replace an
+    # AttributeError's message by a bare "cannot import name".
     if name in _MOVED:
-        raise AttributeError(f"numnet.io.{name} moved to numnet.sklearn.{name}: the scikit-learn "
+        raise ImportError(f"numnet.io.{name} moved to numnet.sklearn.{name}: the scikit-learn "
                              f"wrapper saves its own estimators; use from numnet.sklearn import {name}")
     raise AttributeError(f"module 'numnet.io' has no attribute {name!r}")
