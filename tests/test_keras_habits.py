@@ -137,3 +137,29 @@ def test_summary_prints_returns_none_and_has_a_string_form(capsys):
     lines = []
     model.summary(print_fn=lines.append)
     assert lines == [model.summary_text()]
+
+
+def test_dense_activation_becomes_its_own_layer_and_round_trips(tmp_path, data):
+    X, y = data
+    model = Sequential([Dense(16, activation="relu", input_shape=(2,)), Dense(3, activation="softmax")],
+                       random_state=0)
+    assert repr(model) == "Sequential([Dense(2, 16), ReLU(), Dense(16, 3), Softmax(axis=-1)])"
+    model.compile(metrics=["acc"]).fit(X, y, epochs=2, verbose=0)
+    model.save(tmp_path / "a.numnet")
+    np.testing.assert_allclose(numnet.load(tmp_path / "a.numnet").predict(X), model.predict(X), rtol=1e-6)
+    assert repr(Sequential.from_config(model.get_config())) == repr(model)
+
+
+def test_dense_activation_outside_a_model_is_refused_with_the_way_out():
+    layer = Dense(2, 3, activation="tanh")
+    with pytest.raises(ValueError, match=r"activation=Tanh.*Tanh\(\)\.forward\(dense\.forward\(X\)\)"):
+        layer.forward(np.ones((4, 2)))
+    assert Dense.from_config(layer.get_config()).activation is not None
+
+
+def test_dense_input_shape_must_agree_with_n_inputs():
+    assert Dense(8, input_shape=(3,)).n_inputs == 3
+    with pytest.raises(ValueError, match=r"n_inputs=2 and input_shape=\(3,\), which disagree"):
+        Dense(2, 8, input_shape=(3,))
+    with pytest.raises(ValueError, match=r"Unknown layer 'rleu'.*Did you mean 'relu'"):
+        Dense(8, activation="rleu")

@@ -39,6 +39,13 @@ class Dense(Layer):
     random_state : None, int or numpy.random.Generator
         Seeds the initial weights.
     dtype : numpy dtype, default float32
+    activation : str or Layer, optional
+        Keras' habit ``Dense(64, activation="relu")``: ``Sequential.add`` puts the
+        activation in as a layer of its own right after this one, so the summary,
+        the config, model files and the fused softmax + cross-entropy see it
+        explicitly. A Dense layer never applies it itself.
+    input_shape : tuple of one int, optional
+        Keras' habit for the first layer: ``Dense(64, input_shape=(2,))`` is ``Dense(2, 64)``.
 
     Examples
     --------
@@ -53,10 +60,14 @@ class Dense(Layer):
     def __init__(self, n_inputs: int | None = None, n_neurons: int | None = None,
                  weight_init="glorot", init_scale: float | None = None,
                  l1: float = 0.0, l2: float = 0.0, bias_l1: float = 0.0, bias_l2: float = 0.0,
-                 random_state=None, dtype=None, name: str | None = None):
+                 random_state=None, dtype=None, name: str | None = None, activation=None,
+                 input_shape=None):
         super().__init__(name=name, dtype=dtype)
         if n_neurons is None:  # Dense(n_neurons): infer the inputs later
             n_inputs, n_neurons = None, n_inputs
+        if input_shape is not None:
+            n_inputs = _inputs_from_shape(n_inputs, input_shape)
+        self.activation = _activation_layer(activation)
         self.n_inputs = _check_size(n_inputs, "n_inputs", allow_none=True)
         self.n_neurons = _check_size(n_neurons, "n_neurons")
         self.weight_init = weight_init
@@ -138,6 +149,8 @@ class Dense(Layer):
     # -- computation --------------------------------------------------------
     def forward(self, X, training=False):
         """``X`` (n_samples, n_inputs) -> ``X @ W + b`` (n_samples, n_neurons)."""
+        if self.activation is not None:
+            _refuse_pending_activation(self)
         self._ensure_built(X)
         self._keep(training, X=X)  # backward needs the input for dL/dW = X.T @ dY
         return F.dense(X, self.params["weights"], self.params["biases"])
@@ -195,7 +208,8 @@ class Dense(Layer):
                 "weight_init": init, "init_scale": self.init_scale, "l1": self.l1, "l2": self.l2,
                 "bias_l1": self.bias_l1, "bias_l2": self.bias_l2,
                 "random_state": _seed_config(self.random_state),
-                "dtype": None if self.dtype is None else self.dtype.name}
+                "dtype": None if self.dtype is None else self.dtype.name,
+                **({} if self.activation is None else {"activation": serialize(self.activation)})}
 
     @classmethod
     def from_config(cls, config):
@@ -206,6 +220,34 @@ class Dense(Layer):
 
     def __repr__(self):
         return f"Dense({self.n_inputs}, {self.n_neurons})"
+
+
+def _activation_layer(spec):
+    """The activation layer of ``Dense(..., activation=spec)``: None, a name, a config or a layer."""
+    if spec is None or spec == "linear":
+        return None
+    layer = LAYERS.get(spec)
+    if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
+        raise TypeError(f"Dense activation must be a name such as 'relu' or a layer, got "
+                        f"{type(spec).__name__} {spec!r}")
+    return layer
+
+
+def _inputs_from_shape(n_inputs, input_shape) -> int:
+    from numnet.layers.input import input_width
+
+    width = input_width(input_shape, "Dense input_shape")
+    if n_inputs is not None and n_inputs != width:
+        raise ValueError(f"Dense got n_inputs={n_inputs} and input_shape={input_shape!r}, which disagree; "
+                         "give one of them")
+    return width
+
+
+def _refuse_pending_activation(layer):
+    raise ValueError(
+        f"{layer!r} was made with activation={type(layer.activation).__name__}, which Sequential.add "
+        "turns into a layer of its own; outside a Sequential model, call the activation yourself: "
+        f"{type(layer.activation).__name__}().forward(dense.forward(X))")
 
 
 def _seed_config(random_state):

@@ -8,6 +8,7 @@ import numpy as np
 from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
                                 check_weight_array)
 from numnet.layers.base import Layer
+from numnet.layers.dense import Dense
 from numnet.layers.input import Input
 from numnet.losses.base import Loss
 from numnet.model.forward import ForwardPlan, run_layers
@@ -75,6 +76,12 @@ class Sequential:
         layer = LAYERS.get(layer) if isinstance(layer, (str, dict)) else layer
         if isinstance(layer, Input):
             return self._set_input(layer)
+        pending = getattr(layer, "activation", None)
+        if isinstance(layer, Dense) and pending is not None:
+            # Dense(64, activation="relu"): the activation becomes a layer of its own, so the
+            # summary, config, files and the fused softmax + cross-entropy all see it.
+            layer.activation = None
+            return self.add(layer).add(pending)
         if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
             raise TypeError(f"layers need forward and backward methods, got {type(layer).__name__}")
         for attr, default in (("params", {}), ("grads", {}), ("state", {}), ("name", None)):
