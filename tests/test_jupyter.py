@@ -134,7 +134,12 @@ def test_quickstart_notebook_runs_and_displays_richly(kernel_name, tmp_path):
     assert len(images) == 1  # LiveHistory redrew one output in place
     widgets = [o for o in fit if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     lines = "".join(o.get("text", "") for o in fit if o["output_type"] == "stream")
-    assert len(widgets) == 30 and lines.count("Epoch ") == 30  # one widget and one line per epoch
+    assert lines.count("Epoch ") == 30  # one line per epoch, not three stream outputs
+    try:
+        import ipywidgets  # noqa: F401  (the plot extra brings it: tqdm.auto then draws widgets)
+        assert len(widgets) == 30  # one progress widget per epoch
+    except ImportError:
+        assert not widgets
     assert fit[-1]["data"]["text/plain"].startswith("History(epochs=30")
     network = outputs_of(notebook, "nn.plot.network(model)")
     result = [o for o in network if o["output_type"] == "execute_result"][0]["data"]["text/plain"]
