@@ -14,6 +14,7 @@ from numnet.losses.base import Loss
 from numnet.model.forward import ForwardPlan, run_layers
 from numnet.model.keras_compat import (check_verbose, evaluate_output, model_html, name_metrics_as_given,
                                        refuse_foreign_format, report, test_on_batch, train_on_batch)
+from numnet.data.base import streams
 from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters, is_numnet_layer
 from numnet.optimizers.base import Optimizer
@@ -292,6 +293,10 @@ class Sequential:
             outputs = self.predict(X, batch_size=batch_size, mask=mask)
             report("predict", len(outputs), time.perf_counter() - started)
             return outputs
+        if streams(X):  # a memory map, Dask array or data source: read batch by batch
+            from numnet.data.predict import predict_stream
+
+            return predict_stream(self, X, batch_size=batch_size, mask=mask)
         X = self.check_input(X)
         mask = self._check_mask(mask, len(X))
         if batch_size is not None:
@@ -340,16 +345,19 @@ class Sequential:
         self.metrics = name_metrics_as_given(get_metrics(metrics), metrics)
         return self
 
-    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
+    def fit(self, X, y=None, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
             verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False):
         """Train with mini-batch gradient descent; returns a :class:`History`.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), numpy.memmap, dask.array or DataSource
+            A memory map or Dask array is read block by block, never whole; a data source
+            (:mod:`numnet.data`: files, generators) yields its own ``(X, y, ...)`` batches.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Integer labels or one-hot rows for classification; values for regression.
+            None when ``X`` is a data source.
         epochs : int
         batch_size : int
             The last partial batch of an epoch is kept.
@@ -391,7 +399,7 @@ class Sequential:
             verbose=verbose, random_state=random_state, mask=mask, initial_epoch=initial_epoch,
             shuffle_before_split=shuffle_before_split)
 
-    def evaluate(self, X, y, sample_weight=None, mask=None, batch_size: int | None = None,
+    def evaluate(self, X, y=None, sample_weight=None, mask=None, batch_size: int | None = None,
                  verbose=0, return_dict: bool = True):
         """Loss and metrics on ``(X, y)``, as a dict ``{"loss": ..., "accuracy": ...}``.
 

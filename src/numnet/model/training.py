@@ -74,22 +74,18 @@ class Trainer:
         epochs = check_positive_int(epochs, "epochs", allow_zero=True)
         initial_epoch = _check_initial_epoch(initial_epoch, epochs)
         batch_size = check_positive_int(batch_size, "batch_size")
+        data = (X, y, sample_weight, mask, class_weight, validation_data, validation_split,
+                batch_size, shuffle)
         seed = _LazyFitSeed(model, random_state)
         self._split_seed = seed if shuffle_before_split else None
-        X, y_all, weights, mask = self._prepare(X, y, sample_weight, mask)
-        (X, y_all, weights, mask), validation = self._split_validation(
-            (X, y_all, weights, mask), validation_data, validation_split)
-        # Class weights shape the training loss only; validation numbers stay comparable
-        # with evaluate() (as in Keras).
-        weights = _apply_class_weight(weights, class_weight, y_all, model.n_outputs, model.loss)
+        batches, validation = (self._stream_data if _streamed(X, y) else self._array_data)(*data)
         _configure_metrics(model)
-        warn_about_feature_scales(X)
         random_state = seed.get()  # after building: the model's seed draws in order
-        rng = check_random_state(random_state)
+        rng = batches.rng = check_random_state(random_state)
         for layer in model.layers:
             if hasattr(layer, "reseed") and random_state is not None:
                 layer.reseed(rng.integers(2**63))
-        n_batches = math.ceil(len(X) / batch_size)
+        n_batches = batches.n_batches
         mode = resolve_verbose(verbose)
         callbacks = list(callbacks or [])
         model.history = History()
@@ -103,8 +99,7 @@ class Trainer:
                 raise TypeError(f"callbacks must be Callback instances, got {type(callback).__name__}")
             callback.set_model(model)
         try:
-            self._run(X, y_all, weights, mask, validation, range(initial_epoch, epochs), batch_size,
-                      shuffle, rng, chain)
+            self._run(batches, validation, range(initial_epoch, epochs), chain)
         finally:
             _free_caches(model)  # the last training batch must not stay on the model
         return model.history
@@ -112,6 +107,54 @@ class Trainer:
     def _model_ready(self):
         self._require_compiled()
         return self.model
+
+    def _array_data(self, X, y, sample_weight, mask, class_weight, validation_data,
+                    validation_split, batch_size, shuffle):
+        """Batches over in-memory arrays, and the validation arrays (or None)."""
+        X, y_all, weights, mask = self._prepare(X, y, sample_weight, mask)
+        (X, y_all, weights, mask), validation = self._split_validation(
+            (X, y_all, weights, mask), validation_data, validation_split)
+        # Class weights shape the training loss only; validation numbers stay comparable
+        # with evaluate() (as in Keras).
+        weights = _apply_class_weight(weights, class_weight, y_all, self.model.n_outputs,
+                                      self.model.loss)
+        warn_about_feature_scales(X)
+        return _Batches(X, y_all, weights, mask, batch_size, shuffle, None), validation
+
+    def _stream_data(self, X, y, sample_weight, mask, class_weight, validation_data,
+                     validation_split, batch_size, shuffle):
+        """Batches read from a source (memory map, Dask array, file), and the validation source."""
+        from numnet.data import as_source
+
+        source = as_source(X, y, sample_weight, mask)
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_stream(validation_data, batch_size)
+        elif _check_split(validation_split):
+            if not hasattr(source, "split"):
+                raise ValueError(f"validation_split needs data with rows that can be counted and "
+                                 f"sliced (arrays, memory maps), not {source!r}; pass "
+                                 "validation_data=<another source> instead")
+            source, held_out = source.split(validation_split)
+            validation = _StreamBatches(self, held_out, 4096, False, None)
+        weights = _stream_class_weight(class_weight, self.model.loss)
+        batches = _StreamBatches(self, source, batch_size, shuffle, None, weights)
+        batches.start()
+        return batches, validation
+
+    def _validation_stream(self, validation_data, batch_size):
+        from numnet.data import is_source, streams
+
+        if is_source(validation_data):
+            return _StreamBatches(self, validation_data, 4096, False, None, name="X_val")
+        if isinstance(validation_data, (tuple, list)) and validation_data and streams(validation_data[0]):
+            X_val, y_val, *rest = validation_data
+            takes_mask = getattr(self.model.layers[-1], "accepts_mask", False)
+            third = rest[0] if rest else None
+            from numnet.data import as_source
+            source = as_source(X_val, y_val, None if takes_mask else third, third if takes_mask else None)
+            return _StreamBatches(self, source, 4096, False, None, name="X_val")
+        return self._split_validation(None, validation_data, 0.0)[1]
 
     def _split_validation(self, data, validation_data, validation_split):
         if validation_data is not None:
@@ -144,10 +187,9 @@ class Trainer:
         warn_if_split_misleads(train[1], val[1], shuffled=split_seed is not None)
         return train, val
 
-    def _run(self, X, y, weights, mask, validation, epochs, batch_size, shuffle, rng, chain):
+    def _run(self, batches, validation, epochs, chain):
         model = self.model
         step = _BatchStep(model)
-        batches = _Batches(X, y, weights, mask, batch_size, shuffle, rng)
         snapshot = model._flat.values.copy()  # last finite weights, for divergence
         snapshot_epoch = None
         model.stop_training = False
@@ -167,11 +209,12 @@ class Trainer:
                           "the weights and history so far are kept.")
                     break
                 if validation is not None:
-                    val = self._evaluate_prepared(*validation)
+                    val = self._evaluate_validation(validation)
                     logs.update({f"val_{key}": value for key, value in val.items()})
                     if not math.isfinite(val["loss"]) and not warned_validation:
                         warned_validation = True
-                        warn_non_finite_validation(epoch, val["loss"], validation[0], X)
+                        X_val = validation.X if isinstance(validation, _StreamBatches) else validation[0]
+                        warn_non_finite_validation(epoch, val["loss"], X_val, batches.X)
                 snapshot[...] = model._flat.values
                 snapshot_epoch = epoch
                 _call(chain, "on_epoch_end", epoch, logs)
@@ -188,7 +231,8 @@ class Trainer:
                        or "on_batch_end" in vars(cb)]
         total, seen = 0.0, 0
         self._last = None
-        for b, (Xb, yb, wb, mb) in enumerate(batches.epoch()):
+        epoch_batches = batches.epoch()
+        for b, (Xb, yb, wb, mb) in enumerate(epoch_batches):
             self._last_batch, self._last = b, (Xb, yb, wb, mb)
             loss = step.run(Xb, yb, wb, mb)
             if not math.isfinite(loss):
@@ -246,24 +290,40 @@ class Trainer:
     # -- evaluate -----------------------------------------------------------
     def evaluate(self, X, y, sample_weight=None, mask=None, batch_size=None):
         self._require_compiled()
+        if _streamed(X, y):
+            from numnet.data import as_source
+
+            size = 4096 if batch_size is None else check_positive_int(batch_size, "batch_size")
+            stream = _StreamBatches(self, as_source(X, y, sample_weight, mask), size, False, None)
+            stream.start()
+            return self._evaluate_batches(stream.epoch())
         X, targets, weights, mask = self._prepare(X, y, sample_weight, mask)
         return self._evaluate_prepared(X, targets, weights, mask, batch_size)
 
+    def _evaluate_validation(self, validation):
+        if isinstance(validation, _StreamBatches):
+            return self._evaluate_batches(validation.epoch())
+        return self._evaluate_prepared(*validation)
+
     def _evaluate_prepared(self, X, y, weights, mask, batch_size=None):
-        model = self.model
         batch_size = 4096 if batch_size is None else check_positive_int(batch_size, "batch_size")
+        parts = (slice(start, start + batch_size) for start in range(0, len(X), batch_size))
+        return self._evaluate_batches((X[part], y[part], None if weights is None else weights[part],
+                                       None if mask is None else mask[part]) for part in parts)
+
+    def _evaluate_batches(self, batches):
+        """Loss and metrics over prepared ``(X, y, weights, mask)`` batches."""
+        model = self.model
         _configure_metrics(model)
         step = _BatchStep(model)  # the same (fused) loss as training, so the numbers agree
         metrics = [_fresh(metric) for metric in model.metrics]
-        total = 0.0
-        for start in range(0, len(X), batch_size):
-            part = slice(start, start + batch_size)
-            wb = None if weights is None else weights[part]
-            mb = None if mask is None else mask[part]
-            total += step.loss_only(X[part], y[part], wb, mb) * len(X[part])
+        total, seen = 0.0, 0
+        for Xb, yb, wb, mb in batches:
+            total += step.loss_only(Xb, yb, wb, mb) * len(Xb)
+            seen += len(Xb)
             for metric in metrics:
-                metric.update(y[part], step.outputs, wb)
-        result = {"loss": total / len(X)}
+                metric.update(yb, step.outputs, wb)
+        result = {"loss": total / max(seen, 1)}
         result.update({metric.name: metric.result() for metric in metrics})
         return result
 
@@ -380,6 +440,10 @@ class _Batches:
         self._buffers = [None if a is None else np.empty((self.batch_size, *a.shape[1:]), a.dtype)
                          for a in (X, y, weights, mask)]
 
+    @property
+    def n_batches(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
     def epoch(self):
         n, size = len(self.X), self.batch_size
         arrays = (self.X, self.y, self.weights, self.mask)
@@ -393,6 +457,88 @@ class _Batches:
             m = len(index)
             yield tuple(None if a is None else np.take(a, index, axis=0, out=buf[:m])
                         for a, buf in zip(arrays, self._buffers))
+
+
+class _StreamBatches:
+    """Prepared mini-batches read from a data source (memory map, Dask array, file), epoch by epoch.
+
+    Each batch is checked and converted as ``fit`` does with arrays, one batch
+    at a time; ``X`` and ``y`` hold the latest batch, which is what a
+    divergence or validation warning quotes.
+    """
+
+    def __init__(self, trainer, source, batch_size, shuffle, rng, class_weight=None, name="X"):
+        self.trainer, self.source, self.name = trainer, source, name
+        self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
+        self.class_weight = class_weight
+        self.X = self.y = None
+
+    @property
+    def n_batches(self):
+        """Batches per epoch, or None when the source cannot tell (the progress bar then counts up)."""
+        return self.source.n_batches(self.batch_size)
+
+    def start(self):
+        """Read the first batch: it builds the model and shows the feature scales."""
+        X, y, w, m = self.source.peek()
+        self.X, self.y, _, _ = self._prepare(0, X, y, w, m)
+        if self.name == "X":
+            sample = getattr(self.source, "sample_rows", None)
+            warn_about_feature_scales(self.X if sample is None else self.trainer.model.check_input(sample()))
+
+    def epoch(self):
+        batches = self.source.batches(self.batch_size, self.shuffle, self.rng)
+        index = -1
+        # No enumerate(): it keeps its last item, and raw (a view of the shuffle buffer) would
+        # keep a spent buffer alive while the next one fills.
+        for raw in batches:
+            index += 1
+            Xb, yb, wb, mb = self._prepare(index, *raw)
+            del raw
+            if self.class_weight is not None:
+                model = self.trainer.model
+                wb = _apply_class_weight(wb, self.class_weight, yb, model.n_outputs, model.loss)
+            self.X, self.y = Xb, yb
+            yield Xb, yb, wb, mb
+
+    def _prepare(self, index, X, y, w, m):
+        if y is None:
+            raise ValueError(f"batch {index} of {self.source!r} has no y; a source for fit or "
+                             "evaluate must yield (X, y) batches")
+        try:
+            return self.trainer._prepare(X, y, w, m, name=self.name)
+        except (ValueError, TypeError) as exc:  # say which batch: the data is never whole in memory
+            raise type(exc)(f"batch {index} of {self.source!r}: {exc}") from exc
+
+
+def _streamed(X, y) -> bool:
+    """Read ``X`` batch by batch: a source, memory map or Dask array, or (without y) a batch generator."""
+    from numnet.data import streams
+
+    if streams(X):
+        return True
+    return y is None and not hasattr(X, "shape") and (callable(X) or (hasattr(X, "__next__")))
+
+
+def _check_split(validation_split) -> float:
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.integer,
+                                                                               np.floating)):
+        raise TypeError(f"validation_split must be a float in [0, 1), got "
+                        f"{type(validation_split).__name__} {validation_split!r}; pass e.g. 0.2")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+    return float(validation_split)
+
+
+def _stream_class_weight(class_weight, loss):
+    """``class_weight`` for streamed data: a dict, applied batch by batch."""
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        raise ValueError("class_weight='balanced' needs the class counts of all the data, which a "
+                         "streamed source does not hold; count the labels once and pass a dict "
+                         "{label: n_samples / (n_classes * count)}")
+    if class_weight is not None and getattr(loss, "is_classification", None) is False:
+        _apply_class_weight(None, class_weight, np.zeros(1, np.int64), 1, loss)  # raises its error
+    return class_weight
 
 
 class _LazyFitSeed:
