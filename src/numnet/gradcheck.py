@@ -28,6 +28,8 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
+from typing import Any
+from typing import Callable
 
 import numpy as np
 
@@ -360,7 +362,7 @@ class _Problem:
     rebinds ``grads[name]`` repacks its flat buffer, which gives it new parameter views.
     """
 
-    objective: object
+    objective: Any  # a callable: objective() -> float
     gradients: object
     input_name: str = "input"
 
@@ -511,7 +513,7 @@ REFINE = 10
 class _Prober:
     """Finite differences of ``objective`` (whose unperturbed value is ``f0``) per entry."""
 
-    objective: object
+    objective: Any  # a callable: objective() -> float
     f0: float
     eps: float
     atol: float
@@ -520,7 +522,7 @@ class _Prober:
     def __call__(self, name, get_array, index, analytic) -> EntryCheck:
         index = tuple(int(i) for i in index)
         differences = self.differences(name, get_array, index, self.eps)
-        entry = EntryCheck(name, index, float(analytic[index]), *differences, step=self.eps)
+        entry = EntryCheck(name, index, float(analytic[index]), *differences, step=self.eps)  # type: ignore[misc]  # differences fills the fields before step
         if entry.score(self.atol, self.rtol) <= 1:
             return entry
         return self.refine(entry, get_array)

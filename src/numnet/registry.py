@@ -14,6 +14,7 @@ Example
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 
 class Registry:
@@ -27,7 +28,7 @@ class Registry:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self._classes: dict[str, type] = {}
+        self._classes: dict[str, Any] = {}  # classes that carry a registry_name
 
     def register(self, *names: str):
         """Class decorator that registers ``cls`` under its own name and ``names``."""

@@ -217,7 +217,7 @@ def _read_chunks(pd, data: CsvData, categorical: list, target_kind) -> None:
     dtypes = {c: object for c in usecols}
     if target_kind == "numeric":
         del dtypes[data.target_name]  # parsed by pandas; cells that are not numbers are recorded
-    text_parts = {c: [] for c in usecols}
+    text_parts: dict = {c: [] for c in usecols}
     for chunk in _chunks(pd, data.path, usecols or data.numeric[:1], dtypes):
         if target_kind == "numeric":
             _as_numbers(pd, data, chunk, [data.target_name], data.n_rows + 1)

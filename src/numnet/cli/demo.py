@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from numnet.cli.common import positive_int, random_seed
@@ -38,8 +39,8 @@ class Result:
 
     name: str
     architecture: str
-    model: object
-    history: object
+    model: Any
+    history: Any
     X_train: object
     y_train: object
     X_test: object

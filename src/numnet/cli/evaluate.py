@@ -41,21 +41,21 @@ def run(args) -> int:
     if target in data.missing:
         raise ValueError(f"{args.data}: the target column has missing values in "
                          f"{data.missing_message([target])}; drop those rows")
-    notes = []
+    notes: list[str] = []
     X = prepare_inputs(data, prep, notes)
     for message in notes:
         note(message)
     outputs = model.predict(X, batch_size=PREDICT_BATCH)
     if prep["task"] == "classification":
-        truth = encode_labels(data.target, prep)
+        truth = encode_labels(data.target, prep)  # type: ignore[arg-type]  # read with a target
         if (truth < 0).any():
-            unseen = sorted({str(v) for v, t in zip(data.target, truth) if t < 0})
+            unseen = sorted({str(v) for v, t in zip(data.target, truth) if t < 0})  # type: ignore[arg-type]
             note(f"{int((truth < 0).sum())} rows have labels the model never saw "
                  f"({', '.join(unseen[:5])}); they count as errors")
         result = scores(prep, truth, np.argmax(outputs, axis=1))
     else:
         predicted = outputs[:, 0].astype(np.float64) * prep["target_std"] + prep["target_mean"]
-        result = scores(prep, data.target.astype(np.float64), predicted)
+        result = scores(prep, data.target.astype(np.float64), predicted)  # type: ignore[union-attr]
     print(f"{args.data}: {data.n_rows} rows, {prep['task']}")
     for name, value in result.items():
         print(f"{name:>9}: {value:.4f}")

@@ -75,7 +75,7 @@ def run(args) -> int:
     if data.ignored:
         note(f"not using the columns {', '.join(data.ignored)} (--features/--drop); predict "
              "and evaluate will ignore them too")
-    task, reason = resolve_task(data.target, args.target, args.task)
+    task, reason = resolve_task(data.target, args.target, args.task)  # type: ignore[arg-type]  # read with a target
     n_rows, n_numeric, n_text = data.n_rows, len(data.numeric), len(data.categorical)
     prepared = prepare_training(data, task, args.impute, args.val_split, args.seed)
     if data.bad:  # only reached with --impute; without it they are an error

@@ -91,9 +91,9 @@ def _n_test(test_size, n_samples: int) -> int:
         )
     if isinstance(test_size, numbers.Integral):
         n_test = int(test_size)
-    elif 0 < test_size < 1:
+    elif 0 < float(test_size) < 1:
         # The small margin stops float error (0.7 * 10 = 7.000000000000001) rounding up a sample.
-        n_test = math.ceil(test_size * n_samples - 1e-9)
+        n_test = math.ceil(float(test_size) * n_samples - 1e-9)
     else:
         raise ValueError(f"test_size as a float must lie in (0, 1), got {test_size}")
     if not 1 <= n_test <= n_samples - 1:

@@ -209,7 +209,7 @@ def _check_noise(noise) -> float:
     """Return ``noise`` as a float, or raise if it is not a finite number >= 0."""
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"noise must be a number, got {type(noise).__name__} {noise!r}")
-    if not np.isfinite(noise) or noise < 0:
+    if not np.isfinite(float(noise)) or noise < 0:
         raise ValueError(
             f"noise must be a finite standard deviation >= 0, got {noise}; pass 0 for no noise"
         )

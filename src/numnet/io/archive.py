@@ -487,7 +487,7 @@ def _read_exactly(member, n_bytes: int, what: str) -> np.ndarray:
     The caller has bounded ``n_bytes`` by the file's real size.
     """
     buffer = np.empty(n_bytes, dtype=np.uint8)
-    view, filled = memoryview(buffer), 0
+    view, filled = memoryview(buffer), 0  # type: ignore[arg-type]  # ndarray has the buffer protocol; NumPy's stubs do not say so
     while filled < n_bytes:
         got = member.readinto(view[filled:filled + _CHUNK])
         if not got:

@@ -249,7 +249,7 @@ def _check_sizes(model_config: dict, arrays: dict, path) -> None:
                                  f"stored, beyond the {_SLACK} allowed)")
 
 
-def _layer_sizes(entry, arrays: dict, path) -> tuple[str, int, int]:
+def _layer_sizes(entry, arrays: dict, path) -> tuple:
     """A layer's name, the values its integer settings imply, and the values stored for it."""
     config = entry.get("config") if isinstance(entry, dict) else None
     if not isinstance(config, dict):

@@ -79,7 +79,7 @@ def _text(x, y, text, bold=False, italic=False) -> str:
 
 def model_svg(model) -> str:
     """SVG of a built :class:`~numnet.Sequential`: one column per layer with 2-D ``weights``."""
-    widths, names, notes = [int(model.n_features)], ["input"], [[]]
+    widths, names, notes = [int(model.n_features)], ["input"], [[]]  # type: list[int], list[str], list[list[str]]
     for layer in model.layers:
         W = getattr(layer, "params", {}).get("weights")
         if W is not None and np.ndim(W) == 2:

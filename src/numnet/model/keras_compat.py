@@ -121,7 +121,7 @@ def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
     return evaluate_output(result, return_dict)
 
 
-test_on_batch.__test__ = False  # not a pytest test, despite its name
+test_on_batch.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, despite its name
 
 
 def model_html(model) -> str:

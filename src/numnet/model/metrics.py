@@ -22,6 +22,10 @@ class Metric:
     def reset(self):
         self._total, self._count = 0.0, 0.0
 
+    def update(self, y_true, y_pred, sample_weight=None) -> None:
+        """Add one batch's predictions to the running totals (each metric defines it)."""
+        raise NotImplementedError
+
     def result(self) -> float:
         return self._total / self._count if self._count else float("nan")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class Sequential:
         self.random_state = random_state
         self._rng = check_random_state(random_state)
         self.loss = self.optimizer = None
-        self.metrics = []
+        self.metrics: list = []
         self.history = None
         self.stop_training = False
         self.n_features: int | None = None
@@ -147,7 +148,7 @@ class Sequential:
                 if getattr(layer, "random_state", 0) is None and hasattr(layer, "reseed"):
                     layer.reseed(self._rng.integers(2**63))
                 elif getattr(layer, "random_state", 0) is None:
-                    layer.random_state = int(self._rng.integers(2**63))
+                    layer.random_state = int(self._rng.integers(2**63))  # type: ignore[attr-defined]  # layers with a seed only
                 if hasattr(layer, "build"):
                     layer.build(shape, dtype)
             if self.dtype is not None:
@@ -412,7 +413,7 @@ class Sequential:
         started = time.perf_counter()
         result = Trainer(self).evaluate(X, y, sample_weight=sample_weight, mask=mask, batch_size=batch_size)
         if loud:
-            n_rows = len(X) if hasattr(X, "__len__") else "all"  # a data source may not know
+            n_rows: Any = len(X) if hasattr(X, "__len__") else "all"  # a data source may not know
             report("evaluate", n_rows, time.perf_counter() - started, result)
         return evaluate_output(result, return_dict)
 

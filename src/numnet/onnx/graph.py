@@ -25,7 +25,9 @@ class GraphBuilder:
 
     def __init__(self, dtype, opset: int, batch: str = "batch", reserved=()):
         self.dtype, self.opset, self.batch = np.dtype(dtype), int(opset), batch
-        self.nodes, self.initializers, self.extra_inputs = [], [], []
+        self.nodes: list = []
+        self.initializers: list = []
+        self.extra_inputs: list = []
         self._count = 0
         self._reserved = set(reserved)
 

@@ -67,7 +67,7 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
 
     @property
-    def slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
         return ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
 
     def _update(self, param, grad, slots, scratch, lr):

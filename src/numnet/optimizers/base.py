@@ -109,10 +109,10 @@ class Optimizer:
     state bookkeeping, the learning-rate schedule and the step counter.
     """
 
-    _checked_ids = (None, None)  # ids of the two lists step() last validated
+    _checked_ids: tuple[int | None, int | None] = (None, None)  # ids of the lists step() last validated
 
 
-    slot_names: tuple[str, ...] = ()
+    slot_names: tuple[str, ...] = ()  # a class attribute, or a property in a subclass
 
     #: Contiguous arrays with more entries than this are updated block by
     #: block (cache blocking). An update makes about a dozen passes over its

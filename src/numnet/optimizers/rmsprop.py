@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
 
     @property
-    def slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
         return ("mean_square", "velocity") if self.momentum > 0 else ("mean_square",)
 
     def _update(self, param, grad, slots, scratch, lr):

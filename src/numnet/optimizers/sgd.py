@@ -65,7 +65,7 @@ class SGD(Optimizer):
         self.weight_decay = check_number(weight_decay, "weight_decay", low=0)
 
     @property
-    def slot_names(self) -> tuple[str, ...]:
+    def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
         # Plain SGD keeps no state, so it also saves no zero-filled velocity.
         return ("velocity",) if self.momentum > 0 else ()
 

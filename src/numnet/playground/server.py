@@ -193,7 +193,7 @@ def _parse(text: str) -> dict:
 
 def _apply(session: Session, message: dict) -> None:
     if message["type"] == "config":
-        session.configure(message.get("settings"))
+        session.configure(message.get("settings"))  # type: ignore[arg-type]  # checked by configure
     else:
         session.command(message["type"], message.get("value"))
 

@@ -16,7 +16,7 @@ class ShortRepr:
     """
 
     def __repr__(self) -> str:
-        parts = [f"{f.name}={brief(getattr(self, f.name))}" for f in dataclasses.fields(self)
+        parts = [f"{f.name}={brief(getattr(self, f.name))}" for f in dataclasses.fields(self)  # type: ignore[arg-type]
                  if f.name not in HIDDEN_FIELDS]
         return f"{type(self).__name__}({', '.join(parts)})"
 

@@ -162,16 +162,16 @@ class BaseMLP(BaseEstimator):
             self._reset_trackers()
 
     def _reset_trackers(self) -> None:
-        self.loss_curve_ = []
+        self.loss_curve_: list[float] = []
         self._no_improvement_count = 0
         if self.early_stopping:
-            self.validation_scores_ = []
+            self.validation_scores_: list[float] = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
         else:
             self.best_loss_ = np.inf
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+            self.validation_scores_ = None  # type: ignore[assignment]  # None: no validation, as in scikit-learn
+            self.best_validation_score_ = None  # type: ignore[assignment]
 
     def _check_outputs(self, Y) -> None:
         if Y.shape[1] != self.n_outputs_:
@@ -269,7 +269,7 @@ class BaseMLP(BaseEstimator):
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])  # type: ignore[type-var]  # a float here: no early stopping
             return
         score = self._score(*validation)
         self.validation_scores_.append(score)

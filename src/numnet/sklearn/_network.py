@@ -47,7 +47,7 @@ def build_network(layer_units: list[int], activations: list[str], out_activation
     (Glorot), with 2 in place of 6 before a logistic activation, as in
     scikit-learn.
     """
-    layers = []
+    layers: list = []
     for i, (fan_in, fan_out) in enumerate(zip(layer_units[:-2], layer_units[1:-1])):
         layers.append(Dense(fan_in, fan_out, weight_init="zeros", random_state=0, dtype=dtype))
         if batch_norm:
@@ -111,11 +111,11 @@ def backward(network: Sequential, X, dZ: np.ndarray) -> None:
         first.grads["weights"][...] = X.T @ dZ
         np.sum(dZ, axis=0, out=first.grads["biases"])
         return
-    first.input_grad = False
+    first.input_grad = False  # type: ignore[attr-defined]  # first is always a Dense
     try:
         first.backward(dZ)
     finally:
-        first.input_grad = True
+        first.input_grad = True  # type: ignore[attr-defined]
 
 
 def squared_weights(network: Sequential) -> float:
@@ -151,8 +151,8 @@ def flat_parameters(network: Sequential) -> FlatParameters:
     Pickling keeps each layer's arrays but not the fact that they are views
     of one buffer, so an unpickled network is repacked before training.
     """
-    network._ensure_built(network.n_features)
-    return network._flat
+    network._ensure_built(network.n_features)  # type: ignore[arg-type]  # a fitted network knows its width
+    return network._flat  # type: ignore[return-value]  # built just above
 
 
 def snapshot(network: Sequential) -> list[np.ndarray]:

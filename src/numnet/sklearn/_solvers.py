@@ -94,7 +94,7 @@ def run_lbfgs(network: Sequential, loss: OutputLoss, X, Y, weights, alpha: float
         report.iteration += 1
         print(f"Iteration {report.iteration}, loss = {last['loss']:.8f}")
 
-    report.iteration = 0
+    report.iteration = 0  # type: ignore[attr-defined]  # a counter kept on the closure
     result = scipy.optimize.minimize(
         objective, flat.values.astype(np.float64), method="L-BFGS-B", jac=True,
         callback=report if verbose else None,
