@@ -94,7 +94,9 @@ class LiveHistory(Callback):
         curves = self._axes[:2] if self._with_metrics else self._axes[:1]
         history(self.model.history, ax=curves if len(curves) > 1 else curves[0])
         if self.X is not None:
-            decision_boundary(self.model, self.X, self.y, ax=self._axes[-1], resolution=self.resolution)
+            shown = decision_boundary(self.model, self.X, self.y, ax=self._axes[-1], resolution=self.resolution)
+            shown.ax.set_title(  # the default title is too wide for a third panel
+                f"after epoch {len(self.model.history.epoch)}: accuracy {shown.accuracy:.0%}")
         self.n_draws += 1
         self._show()
 
