@@ -110,10 +110,11 @@ def nll(log_P: np.ndarray, targets: np.ndarray, sample_weight=None) -> float:
     0.3993
     """
     if targets.ndim == 1:
-        per_sample = -log_P[kernels.row_indices(log_P.shape[0]), targets]
+        log_likelihood = log_P[kernels.row_indices(log_P.shape[0]), targets]
     else:
-        per_sample = -kernels.row_sum(targets * log_P)
-    return weighted_mean(per_sample, sample_weight)
+        log_likelihood = kernels.row_sum(targets * log_P)
+    # Negating the mean rather than every entry: the same number, one NumPy call fewer.
+    return -weighted_mean(log_likelihood, sample_weight)
 
 
 def nll_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None) -> np.ndarray:
