@@ -117,7 +117,7 @@ def plot(rows, n_repeats, folder):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("\n(the timing chart needs matplotlib: pip install numnet[plot])")
+        print("\n(the timing chart needs matplotlib: pip install \".[plot]\")")
         return
     figure, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
     names = [row[0] for row in rows]

@@ -73,7 +73,7 @@ def draw(untrained, model, X, folder):
 
         from numnet import plot
     except ImportError:
-        print("\n(the network diagram needs matplotlib: pip install numnet[plot])")
+        print("\n(the network diagram needs matplotlib: pip install \".[plot]\")")
         return
     figure, axes = plt.subplots(1, 2, figsize=(11, 5.5), layout="constrained")
     plot.network(untrained, ax=axes[0], X_shape=X.shape, title="before training: shapes only")

@@ -72,7 +72,7 @@ def plot(model, history, X_test, y_test, folder):
 
         from numnet import plot as nnplot
     except ImportError:
-        print("\n(figures need matplotlib: pip install numnet[plot])")
+        print("\n(figures need matplotlib: pip install \".[plot]\")")
         return
     shown = nnplot.confusion_matrix(model, X_test, y_test)
     shown.figure.savefig(folder / "digits_confusion.png", dpi=100)

@@ -98,7 +98,7 @@ def plot(models, error, folder):
 
         from numnet import plot as nnplot
     except ImportError:
-        print("\n(the cost curves need matplotlib: pip install numnet[plot])")
+        print("\n(the cost curves need matplotlib: pip install \".[plot]\")")
         return
     figure, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
     for ax, (title, model) in zip(axes, models.items()):

@@ -89,7 +89,7 @@ def plot(P, Q, y, folder):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("\n(figures need matplotlib: pip install numnet[plot])")
+        print("\n(figures need matplotlib: pip install \".[plot]\")")
         return
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
     picks = np.concatenate([np.flatnonzero(y == k)[:4] for k in range(3)])  # 4 samples per class

@@ -29,7 +29,7 @@ def test_demo_without_matplotlib_still_trains(tmp_path, capsys, monkeypatch):
     monkeypatch.delattr(numnet, "plot", raising=False)
     assert main(["demo", "--out", str(tmp_path), "--epochs", "2", "--digits-epochs", "1"]) == 0
     text = capsys.readouterr().out
-    assert "Results" in text and "pip install numnet[plot]" in text
+    assert "Results" in text and 'pip install ".[plot]"' in text
     assert not list(tmp_path.glob("*.png"))
 
 

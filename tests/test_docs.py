@@ -232,6 +232,44 @@ def test_every_code_block_runs_and_prints_what_it_shows(path, in_tmp_folder):
     run_page(path)
 
 
+# ---------------------------------------------------------------- install hints
+
+HINT = re.compile(r"pip install\s+(\\?[\"']?)((?:numnet|\.)\[[\w,]*\])")
+HINT_SOURCES = sorted((ROOT / "src" / "numnet").rglob("*.py")) + sorted((ROOT / "examples").glob("*"))
+
+
+def test_install_hints_are_quoted_and_name_real_extras():
+    """numnet is installed from a clone: hints say pip install ".[extra]", quoted for zsh."""
+    extras = set(_pyproject()["project"]["optional-dependencies"])
+    problems = []
+    for path in HINT_SOURCES + DOC_FILES:
+        if not path.is_file():
+            continue
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for quote, spec in HINT.findall(line):
+                where = f"{path.relative_to(ROOT)}:{line_no}: pip install {spec}"
+                if not quote:
+                    problems.append(f"{where}: quote it (zsh reads the brackets)")
+                names = set(spec[spec.index("[") + 1:-1].split(","))
+                if names - extras:
+                    problems.append(f"{where}: no extra {sorted(names - extras)}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module, extra, missing", [
+    ("numnet.onnx", "onnx", "onnx"),
+    ("numnet.plot", "plot", "matplotlib"),
+    ("numnet.sklearn", "sklearn", "sklearn"),
+])
+def test_optional_modules_say_which_extra_to_install(module, extra, missing):
+    """Without its package, an edge module raises an ImportError naming the quoted extra."""
+    code = (f"import sys; sys.modules[{missing!r}] = None\n"
+            f"try:\n    import {module}\nexcept ImportError as e:\n    print(e)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert f'pip install ".[{extra}]"' in result.stdout, result.stdout + result.stderr
+
+
 # ---------------------------------------------------------------- the site
 
 def test_docs_site_builds_strictly(tmp_path):

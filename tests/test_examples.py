@@ -94,5 +94,5 @@ def test_examples_still_answer_without_matplotlib(tmp_path, name):
             f"runpy.run_path({str(EXAMPLES / name)!r}, run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "pip install numnet[plot]" in result.stdout
+    assert 'pip install ".[plot]"' in result.stdout
     assert not list(tmp_path.glob("*.png"))

@@ -307,4 +307,4 @@ def test_missing_matplotlib_gives_an_install_hint():
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "try:\n    import numnet.plot\nexcept ImportError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install numnet[plot]" in out.stdout
+    assert 'pip install ".[plot]"' in out.stdout

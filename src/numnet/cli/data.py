@@ -179,7 +179,7 @@ def _pandas():
         import pandas
     except ImportError:
         raise ImportError("the numnet command line reads CSV files with pandas, which is not "
-                          "installed; install it with `pip install numnet[cli]`") from None
+                          "installed; install it with `pip install \".[cli]\"`") from None
     return pandas
 
 

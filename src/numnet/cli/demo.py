@@ -1,7 +1,7 @@
 """``numnet demo``: train on the built-in spiral data and digits, then draw what happened.
 
 Nothing is downloaded: both data sets ship with numnet. The pictures need
-matplotlib (``pip install numnet[plot]``); without it the demo still trains
+matplotlib (``pip install ".[plot]"``); without it the demo still trains
 and prints its results.
 """
 from __future__ import annotations
@@ -139,7 +139,7 @@ def _draw(results, out: Path):
 
         from numnet import plot
     except ImportError:
-        print("\nThe pictures need matplotlib: pip install numnet[plot]  (training worked without it)")
+        print("\nThe pictures need matplotlib: pip install \".[plot]\"  (training worked without it)")
         return
     out.mkdir(parents=True, exist_ok=True)
     spiral, digits = results

@@ -58,7 +58,7 @@ def _onnx():
         import numnet.onnx
     except ImportError:
         raise ImportError("exporting needs the onnx package; install it with "
-                          "`pip install \"numnet[onnx]\"`") from None
+                          "`pip install \".[onnx]\"`") from None
     return numnet.onnx
 
 

@@ -207,7 +207,7 @@ def _plot_curve(history, path) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         note("matplotlib is not installed, so no training-curve PNG was written "
-             "(pip install numnet[cli])")
+             "(pip install \".[cli]\")")
         return None
     try:
         from numnet.plot import history as plot_history

@@ -16,7 +16,7 @@ def _pyarrow_parquet():
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise ImportError('reading Parquet files needs pyarrow: pip install "numnet[parquet]"') from None
+        raise ImportError('reading Parquet files needs pyarrow: pip install ".[parquet]"') from None
     return pq
 
 

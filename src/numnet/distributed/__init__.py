@@ -27,7 +27,7 @@ Semantics
 - A rank that raises (other than a divergence, which every rank detects together)
   aborts the whole job with ``MPI.Abort`` instead of leaving the others waiting.
 
-Needs the ``mpi`` extra: ``pip install "numnet[mpi]"`` (mpi4py and the mpich wheel,
+Needs the ``mpi`` extra: ``pip install ".[mpi]"`` (mpi4py and the mpich wheel,
 which brings ``mpiexec``; no system MPI needed). ``import numnet`` never imports MPI.
 """
 from numnet.distributed.data_parallel import DataParallel

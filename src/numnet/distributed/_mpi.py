@@ -10,7 +10,7 @@ def import_mpi():
         from mpi4py import MPI
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError('numnet.distributed needs mpi4py and an MPI library; install both with '
-                          'pip install "numnet[mpi]" (mpi4py and the mpich wheel, which brings '
+                          'pip install ".[mpi]" (mpi4py and the mpich wheel, which brings '
                           "mpiexec)") from exc
     return MPI
 

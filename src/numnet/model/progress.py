@@ -1,6 +1,6 @@
 """Printing progress during ``fit``: a bar within each epoch, or one line per epoch.
 
-The bar uses tqdm when it is installed (``pip install numnet[plot]`` brings
+The bar uses tqdm when it is installed (``pip install ".[plot]"`` brings
 it): ``tqdm.auto``, a widget in a Jupyter notebook (where text bars would
 pile up as separate stream outputs) and one updating line in a terminal.
 Without tqdm, a plain carriage-return line. Both are optional extras: the

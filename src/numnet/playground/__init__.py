@@ -2,7 +2,7 @@
 
 ``numnet playground`` on the command line, or :func:`serve` from Python, starts a
 local web server whose page drives numnet itself. The server needs the
-``playground`` extra (``pip install "numnet[playground]"``); the data, settings,
+``playground`` extra (``pip install ".[playground]"``); the data, settings,
 training and code generation modules here need only NumPy.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The playground's web server: one page, a WebSocket per tab, and three small HTTP endpoints.
 
-Starlette routes the requests and uvicorn serves them (``pip install "numnet[playground]"``).
+Starlette routes the requests and uvicorn serves them (``pip install ".[playground]"``).
 Each WebSocket connection owns one :class:`~numnet.playground.session.Session`; the
 session's thread hands frames to :class:`FrameSlot`, which keeps only the newest, and
 the connection sends whatever is newest when the socket is free.

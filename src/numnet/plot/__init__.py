@@ -1,4 +1,4 @@
-"""Pictures of a network and its training, drawn with matplotlib (``pip install numnet[plot]``).
+"""Pictures of a network and its training, drawn with matplotlib (``pip install ".[plot]"``).
 
 Every function computes what it shows once, draws it on an optional
 matplotlib ``ax`` (or makes a new figure), and returns a small *display*
@@ -24,7 +24,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "numnet.plot draws with matplotlib, which is not installed; install it with "
-        "`pip install numnet[plot]` (or `pip install matplotlib`)"
+        "`pip install \".[plot]\"` (or `pip install matplotlib`)"
     ) from exc
 
 from numnet.plot.boundary import BoundaryDisplay, decision_boundary

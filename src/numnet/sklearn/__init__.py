@@ -8,7 +8,7 @@ scikit-learn's parameters they accept per-layer activations, ``dropout``,
 ``'huber'`` losses (regressor), all off by default. ``save_estimator`` /
 ``load_estimator`` write and read a fitted one as a safe ``.numnet`` file.
 
-This module needs the ``sklearn`` extra (``pip install numnet[sklearn]``);
+This module needs the ``sklearn`` extra (``pip install ".[sklearn]"``);
 ``import numnet`` never imports scikit-learn.
 """
 try:
@@ -17,7 +17,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "numnet.sklearn needs scikit-learn and SciPy; install them with "
-        "pip install 'numnet[sklearn]'") from exc
+        'pip install ".[sklearn]" in the numnet folder') from exc
 
 from numnet.sklearn._params import InvalidParameterError
 from numnet.sklearn.classifier import MLPClassifier
