@@ -354,3 +354,29 @@ def test_peak_memory_is_bounded_by_buffers_not_by_the_file(tmp_path, kind):
     print(f"{kind}: peak RSS growth {growth / 1e6:.1f} MB, file {size / 1e6:.1f} MB")
     # Buffers here: 1,000 rows of shuffle buffer and 500-row reads, a few MB; the file is ~20 MB.
     assert growth < size / 3, f"peak RSS grew {growth / 1e6:.1f} MB on a {size / 1e6:.1f} MB file"
+
+
+def test_prefetch_keeps_order_and_raises_the_readers_error():
+    from numnet.data.prefetch import prefetch
+
+    assert list(prefetch(iter(range(10)))) == list(range(10))
+
+    def broken():
+        yield 1
+        raise ValueError("bad chunk")
+
+    reader = prefetch(broken())
+    assert next(reader) == 1
+    with pytest.raises(ValueError, match="bad chunk"):
+        next(reader)
+
+
+def test_prefetching_source_gives_the_same_batches(tmp_path):
+    X, y = _data(300)
+    _write_parquet(tmp_path / "d.parquet", X, y, row_group_size=64)
+    plain = data.from_parquet(tmp_path / "d.parquet", target="label", read_rows=50)
+    ahead = data.from_parquet(tmp_path / "d.parquet", target="label", read_rows=50)
+    ahead.prefetch = True
+    rng = np.random.default_rng
+    for a, b in zip(plain.batches(32, True, rng(0)), ahead.batches(32, True, rng(0))):
+        np.testing.assert_array_equal(a[0], b[0])

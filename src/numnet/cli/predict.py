@@ -24,6 +24,9 @@ def add_parser(commands):
                         help="also write one probability column per class (classification)")
     parser.add_argument("--out", metavar="PREDICTIONS.csv",
                         help="write the predictions here (default: standard output)")
+    parser.add_argument("--stream", action="store_true",
+                        help="read the file chunk by chunk and write each chunk's predictions at "
+                             "once (automatic for Parquet and for files over 1 GiB)")
     add_force(parser)
     parser.set_defaults(run=run)
     return parser
@@ -44,6 +47,10 @@ def run(args) -> int:
     prep = model.preprocessing
     if args.proba and prep["task"] != "classification":
         raise ValueError("--proba needs a classification model; this one does regression")
+    from numnet.cli.stream import predict_streaming, should_stream
+
+    if should_stream(args.data, args.stream):
+        return _write_streamed(model, args, predict_streaming)
     data = read_csv(args.data, features=prep["feature_columns"], kinds=column_kinds(prep))
     notes = []
     if data.ignored:
@@ -67,4 +74,22 @@ def run(args) -> int:
         # The reader stopped early (`numnet predict ... | head`): not an error. Point
         # stdout at devnull so that Python's final flush does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write_streamed(model, args, predict_streaming) -> int:
+    """Predictions written chunk by chunk, to --out or standard output."""
+    handle = open(args.out, "w", newline="") if args.out else sys.stdout
+
+    def write(table, first):
+        table.to_csv(handle, index=False, header=first)
+        handle.flush()
+
+    try:
+        n = predict_streaming(model, args, write)
+    finally:
+        if args.out:
+            handle.close()
+    if args.out:
+        print(f"wrote {n} predictions to {args.out}")
     return 0

@@ -59,6 +59,10 @@ def add_parser(commands):
                              "rows (text columns always use the most frequent value)")
     parser.add_argument("--seed", type=random_seed, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.add_argument("--stream", action="store_true",
+                        help="read the file chunk by chunk in two passes (statistics, then "
+                             "training), so that memory does not grow with the file; automatic "
+                             "for Parquet and for files over 1 GiB")
     add_force(parser)
     parser.set_defaults(run=run)
     return parser
@@ -71,6 +75,12 @@ def run(args) -> int:
     _check_outputs(args)
     check_network_size(1, args.layers, 1, 1)  # the widths alone may be too much: say so now,
     # before reading the data
+    from numnet.cli.stream import should_stream, train_streaming
+
+    if should_stream(args.data, args.stream):
+        if not args.stream:
+            note(f"{args.data} is Parquet or over 1 GiB: streaming it (as with --stream)")
+        return train_streaming(args)
     data = read_csv(args.data, target=args.target, features=args.features, drop=args.drop)
     if data.ignored:
         note(f"not using the columns {', '.join(data.ignored)} (--features/--drop); predict "

@@ -47,7 +47,7 @@ def from_arrays(X, y=None, sample_weight=None, mask=None, *, batch_size=None, sh
                        random_state=random_state, buffer_rows=buffer_rows)
 
 
-def from_csv(path, target, features=None, chunk_rows=65536, *, classes=None, delimiter=",",
+def from_csv(path, target, features=None, chunk_rows=None, *, classes=None, delimiter=",",
              batch_size=None, shuffle=None, random_state=None, buffer_rows=20_000) -> CsvSource:
     """A source over a numeric CSV file (or a directory of them) with a header line.
 
@@ -58,8 +58,8 @@ def from_csv(path, target, features=None, chunk_rows=65536, *, classes=None, del
         The column to predict.
     features : list of str, optional
         The input columns (default: every column but the target).
-    chunk_rows : int
-        Lines parsed at a time.
+    chunk_rows : int, optional
+        Lines parsed at a time (default: about 8 MB of values).
     classes : list, optional
         Every label of a text target column, in class-index order.
     """
@@ -68,7 +68,7 @@ def from_csv(path, target, features=None, chunk_rows=65536, *, classes=None, del
                      buffer_rows=buffer_rows)
 
 
-def from_parquet(path, target, features=None, *, classes=None, read_rows=65536, batch_size=None,
+def from_parquet(path, target, features=None, *, classes=None, read_rows=None, batch_size=None,
                  shuffle=None, random_state=None, buffer_rows=20_000) -> ParquetSource:
     """A source over a Parquet file or a directory of part files (needs pyarrow).
 
@@ -80,8 +80,8 @@ def from_parquet(path, target, features=None, *, classes=None, read_rows=65536, 
         Numeric input columns (default: every column but the target).
     classes : list, optional
         Every label of a text target column, in class-index order.
-    read_rows : int
-        Rows per record batch read from the file.
+    read_rows : int, optional
+        Rows per record batch read from the file (default: about 32 MB of values).
     """
     return ParquetSource(path, target, features, read_rows=read_rows, classes=classes,
                          batch_size=batch_size, shuffle=shuffle, random_state=random_state,

@@ -20,6 +20,11 @@ DEFAULT_BUFFER_ROWS = 20_000
 class DataSource:
     """Base class of every data source: batching, shuffling and ``len()``.
 
+    Subclasses provide :meth:`chunks` (and :meth:`n_rows` when they know it).
+    Setting ``source.prefetch = True`` reads chunks one ahead in a background
+    thread: it helps where spare cores decode while others train; on a busy
+    2-core machine it measured slower (bench/streaming.py), so it is off by default.
+
     Parameters
     ----------
     batch_size : int, optional
@@ -32,6 +37,8 @@ class DataSource:
     buffer_rows : int
         Rows in the shuffle buffer; memory is bounded by it, not by the data.
     """
+
+    prefetch = False
 
     def __init__(self, batch_size=None, shuffle=None, random_state=None,
                  buffer_rows=DEFAULT_BUFFER_ROWS):
@@ -57,11 +64,15 @@ class DataSource:
     def batches(self, batch_size=32, shuffle=False, rng=None):
         """One epoch of batches; the source's own settings win over the arguments."""
         from numnet.data.buffer import rebatch
+        from numnet.data.prefetch import prefetch
 
         size = self.batch_size or batch_size
         shuffle = bool(self.shuffle if self.shuffle is not None else shuffle)
         rng = self._rng or rng or np.random.default_rng()
-        return rebatch(self.chunks(shuffle, rng), size, shuffle, rng, self.buffer_rows)
+        chunks = self.chunks(shuffle, rng)
+        if self.prefetch:  # files: read the next chunk while this one trains
+            chunks = prefetch(chunks)
+        return rebatch(chunks, size, shuffle, rng, self.buffer_rows)
 
     def n_batches(self, batch_size=32) -> int | None:
         """Batches per epoch (None: unknown), for the progress bar's ETA."""

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# The shuffle buffer holds at most this much (and at most ``buffer_rows`` rows): 32 MB is
+# about 10,000 rows of 784 float32 features, many batches to mix.
+BUFFER_BYTES = 32 * 2**20
+
 
 def rebatch(chunks, batch_size: int, shuffle: bool, rng: np.random.Generator, buffer_rows: int):
     """Yield ``(X, y, sample_weight, mask)`` batches of ``batch_size`` rows (the last may be short).
@@ -21,13 +25,14 @@ def rebatch(chunks, batch_size: int, shuffle: bool, rng: np.random.Generator, bu
         Each array of shape (n_rows, ...), all with the same n_rows.
     batch_size : int
     shuffle : bool
-        Permute the rows within a buffer of at least ``buffer_rows`` rows.
+        Permute the rows within a buffer of ``buffer_rows`` rows (fewer for rows so wide
+        that the buffer would pass BUFFER_BYTES; never fewer than ``batch_size``).
     rng : numpy.random.Generator
     buffer_rows : int
     """
     chunks = check_chunks(chunks)
     if shuffle:
-        return _shuffled(chunks, batch_size, rng, max(buffer_rows, batch_size))
+        return _shuffled(chunks, batch_size, rng, buffer_rows)
     return _in_order(chunks, batch_size)
 
 
@@ -55,6 +60,8 @@ def _shuffled(chunks, batch_size, rng, buffer_rows):
     """Batches from a buffer of at least ``buffer_rows`` rows, permuted each time it fills."""
     pending, n_pending = [], 0
     for chunk in chunks:
+        if not pending and n_pending == 0:  # wide rows: fewer of them, so the bytes stay bounded
+            buffer_rows = max(batch_size, min(buffer_rows, BUFFER_BYTES // max(1, _row_bytes(chunk))))
         pending.append(chunk)
         n_pending += _rows(chunk)
         if n_pending < buffer_rows:
@@ -136,6 +143,10 @@ _KINDS = {"f": "floats", "i": "integers", "u": "unsigned integers", "b": "boolea
 
 def _rows(chunk):
     return len(chunk[0])
+
+
+def _row_bytes(chunk):
+    return sum(a[:1].nbytes for a in chunk if a is not None)
 
 
 def _join(pending):

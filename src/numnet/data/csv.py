@@ -1,6 +1,6 @@
 """``from_csv``: numeric CSV files read chunk by chunk with NumPy alone.
 
-Each chunk of ``chunk_rows`` lines is parsed by ``np.loadtxt`` into float32;
+Each chunk of ``chunk_rows`` lines (about 8 MB of values by default) is parsed by ``np.loadtxt`` into float32;
 the file is never read whole. (The ``numnet`` command line handles text
 feature columns and missing values; this source is for numeric data.)
 """
@@ -16,18 +16,23 @@ from numnet._validation import check_positive_int
 from numnet.data.base import DataSource
 from numnet.data.files import LabelCoder, choose_columns, list_files, text_target_error
 
+READ_BYTES = 8 * 2**20
+
 
 class CsvSource(DataSource):
     """Batches from one CSV file or a directory of them; see :func:`from_csv`."""
 
-    def __init__(self, path, target, features=None, chunk_rows=65536, classes=None,
+
+    def __init__(self, path, target, features=None, chunk_rows=None, classes=None,
                  delimiter=",", **options):
         super().__init__(**options)
-        self.files = list_files(path, (".csv", ".csv.gz", ".txt"), "CSV")
-        self.chunk_rows = check_positive_int(chunk_rows, "chunk_rows")
+        self.files = list_files(path, (".csv", ".txt"), "CSV")
         self.delimiter, self.target = delimiter, target
         self.columns = _header(self.files[0], delimiter)
         self.features = choose_columns(self.columns, target, features, self.files[0])
+        # About READ_BYTES of values per chunk, whatever the width of the rows.
+        self.chunk_rows = (max(256, READ_BYTES // (8 * len(self.columns))) if chunk_rows is None
+                           else check_positive_int(chunk_rows, "chunk_rows"))
         self.coder = None if classes is None else LabelCoder(classes)
         self._rows = None
         for other in self.files[1:]:
