@@ -68,3 +68,14 @@ def test_missing_target_column_is_named(files, capsys):
     assert main(["train", str(files / "d.parquet"), "--target", "price", "--out",
                  str(files / "x.numnet")]) == 1
     assert "has no column 'price'" in capsys.readouterr().err
+
+
+def test_evaluate_stream_matches_the_plain_evaluate(files, capsys):
+    assert _train(files, "d.csv", "ev.numnet", "--stream") == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(files / "ev.numnet"), str(files / "d.csv")]) == 0
+    plain = capsys.readouterr().out
+    assert main(["evaluate", str(files / "ev.numnet"), str(files / "d.parquet")]) == 0
+    streamed = capsys.readouterr().out
+    assert "(streamed)" in streamed
+    assert plain.splitlines()[1:] == streamed.splitlines()[1:]  # same scores and confusion matrix

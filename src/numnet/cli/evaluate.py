@@ -21,6 +21,9 @@ def add_parser(commands):
     parser.add_argument("data", metavar="DATA.csv")
     parser.add_argument("--target", metavar="COLUMN",
                         help="the target column (default: the one the model was trained on)")
+    parser.add_argument("--stream", action="store_true",
+                        help="read the file chunk by chunk (automatic for Parquet and for files "
+                             "over 1 GiB); memory holds one chunk and one label per row")
     parser.set_defaults(run=run)
     return parser
 
@@ -35,6 +38,10 @@ def run(args) -> int:
     if target in prep["feature_columns"]:
         raise ValueError(f"column {target!r} is one of the model's input features, not a target; "
                          f"the model was trained to predict {prep['target']!r}")
+    from numnet.cli.stream import should_stream
+
+    if should_stream(args.data, args.stream):
+        return _run_streaming(model, args, target)
     data = read_csv(args.data, target=target, features=prep["feature_columns"],
                     kinds=column_kinds(prep), target_kind=_target_kind(prep))
     check_target_cells(data)
@@ -61,6 +68,21 @@ def run(args) -> int:
         print(f"{name:>9}: {value:.4f}")
     if prep["task"] == "classification":
         print(format_confusion(truth, np.argmax(outputs, axis=1), prep["classes"]))
+    return 0
+
+
+def _run_streaming(model, args, target) -> int:
+    from numnet.cli.stream import evaluate_streaming
+
+    prep = model.preprocessing
+    truth, predicted = evaluate_streaming(model, args.data, target)
+    if prep["task"] == "classification" and (truth < 0).any():
+        note(f"{int((truth < 0).sum())} rows have labels the model never saw; they count as errors")
+    print(f"{args.data}: {len(truth)} rows, {prep['task']} (streamed)")
+    for name, value in scores(prep, truth, predicted).items():
+        print(f"{name:>9}: {value:.4f}")
+    if prep["task"] == "classification":
+        print(format_confusion(truth, predicted, prep["classes"]))
     return 0
 
 

@@ -306,3 +306,26 @@ def predict_streaming(model, args, write) -> int:
         write(table, index == 0)
         n += len(table)
     return n
+
+
+def evaluate_streaming(model, path, target: str):
+    """Chunk by chunk: ``(truth, predicted)``, one entry per row (labels as class indices, -1
+    for a label the model never saw; or values in the target's units)."""
+    prep = model.preprocessing
+    truth, predicted = [], []
+    for index, frame in enumerate(read_frames(path, columns=prep["feature_columns"] + [target])):
+        outputs = model.predict(encode(frame, prep, f"{path}, chunk {index + 1}"))
+        column = frame[target]
+        if column.isna().any():
+            raise ValueError(f"{path}, chunk {index + 1}: the target column has missing values; "
+                             "drop those rows")
+        if prep["task"] == "classification":
+            index_of = {str(c): i for i, c in enumerate(prep["classes"])}
+            truth.append(np.array([index_of.get(str(v), -1) for v in column]))
+            predicted.append(np.argmax(outputs, axis=1))
+        else:
+            truth.append(column.to_numpy(np.float64))
+            predicted.append(outputs[:, 0].astype(np.float64) * prep["target_std"] + prep["target_mean"])
+    if not truth:
+        raise ValueError(f"{path} holds no data rows")
+    return np.concatenate(truth), np.concatenate(predicted)
