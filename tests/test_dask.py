@@ -49,16 +49,16 @@ def test_fit_on_dask_matches_numpy_without_shuffle(client):
     X, y = _data()
     Xd, yd = da.from_array(X, chunks=(300, 5)), da.from_array(y, chunks=250)  # unaligned y chunks
     a, b = _model(), _model()
-    a.fit(X, y, epochs=2, shuffle=False, verbose=0)
+    a.fit(X, y, epochs=1, shuffle=False, verbose=0)
     with _NoWholeCompute(Xd):
-        b.fit(Xd, yd, epochs=2, shuffle=False, verbose=0)
+        b.fit(Xd, yd, epochs=1, shuffle=False, verbose=0)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
 
 
 def test_fit_shuffled_with_validation_and_numpy_labels(client):
     X, y = _data()
-    Xd = da.from_array(X, chunks=(200, 5))
+    Xd = da.from_array(X, chunks=(400, 5))
     model = _model()
     history = model.fit(Xd, y, epochs=3, verbose=0, random_state=0,
                         validation_data=(da.from_array(X[:200], chunks=100), y[:200]))
