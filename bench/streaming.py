@@ -115,7 +115,8 @@ def memory(folder: str, sizes: list[float], skip_csv: bool) -> list[dict]:
             continue
         path = os.path.join(folder, f"num_{gb}.csv")
         write_csv(path, int(gb * 1e9 / 460))  # ~460 bytes per 50-column line
-        results.append({"format": "csv", "file_gb": os.path.getsize(path) / 1e9, **train("csv", path, [64, 10], 256)})
+        results.append({"format": "csv", "file_gb": os.path.getsize(path) / 1e9,
+                        **train("csv", path, [64, 10], 256)})
         os.remove(path)
         print(results[-1], flush=True)
     return results

@@ -343,7 +343,7 @@ def _big_file(tmp_path, kind):
     return path
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resets and reads the peak RSS in /proc/self")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="resets the peak RSS in /proc/self")
 @pytest.mark.parametrize("kind", ["parquet", "csv"])
 def test_peak_memory_is_bounded_by_buffers_not_by_the_file(tmp_path, kind):
     path = _big_file(tmp_path, kind)
