@@ -12,9 +12,9 @@ from numnet.layers.base import Layer
 from numnet.layers.dense import Dense
 from numnet.layers.input import Input
 from numnet.losses.base import Loss
-from numnet.model.forward import ForwardPlan, run_layers
 from numnet.model.keras_compat import (check_verbose, evaluate_output, model_html, name_metrics_as_given,
                                        refuse_foreign_format, report, test_on_batch, train_on_batch)
+from numnet.model.forward import ForwardPlan, run_layers
 from numnet.data.base import streams
 from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters, is_numnet_layer
@@ -348,7 +348,8 @@ class Sequential:
 
     def fit(self, X, y=None, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
-            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False):
+            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False,
+            strategy=None):
         """Train with mini-batch gradient descent; returns a :class:`History`.
 
         Parameters
@@ -385,6 +386,9 @@ class Sequential:
         shuffle_before_split : bool
             Draw the ``validation_split`` rows at random, with the fit's seed (its
             ``random_state``, else the model's), instead of taking the last rows.
+        strategy : numnet.distributed.DataParallel, optional
+            Train on several MPI ranks (``mpiexec -n 4 python train.py``); ``batch_size``
+            is then the global batch. See :mod:`numnet.distributed`.
 
         Raises
         ------
@@ -398,7 +402,7 @@ class Sequential:
             validation_data=validation_data, validation_split=validation_split,
             sample_weight=sample_weight, class_weight=class_weight, callbacks=callbacks,
             verbose=verbose, random_state=random_state, mask=mask, initial_epoch=initial_epoch,
-            shuffle_before_split=shuffle_before_split)
+            shuffle_before_split=shuffle_before_split, strategy=strategy)
 
     def evaluate(self, X, y=None, sample_weight=None, mask=None, batch_size: int | None = None,
                  verbose=0, return_dict: bool = True):
@@ -424,7 +428,6 @@ class Sequential:
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """Loss (and metrics) of ``(x, y)`` as a single batch, without training."""
         return test_on_batch(self, x, y, sample_weight, return_dict)
-
 
     def regularization_loss(self) -> float:
         """Sum of every layer's L1/L2 penalty (kept apart from the data loss)."""

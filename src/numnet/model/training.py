@@ -6,6 +6,7 @@ optimizer step on the model's flat parameter buffer.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import signal
@@ -32,6 +33,8 @@ class MaskWarning(UserWarning):
 
 class Trainer:
     """Runs ``fit`` and ``evaluate`` for one :class:`~numnet.Sequential` model."""
+
+    _strategy = None  # e.g. numnet.distributed.DataParallel, for the fit in progress
 
     def __init__(self, model):
         self.model = model
@@ -69,11 +72,14 @@ class Trainer:
     # -- fit ----------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
-            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False):
+            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False,
+            strategy=None):
         model = self._model_ready()
         epochs = check_positive_int(epochs, "epochs", allow_zero=True)
         initial_epoch = _check_initial_epoch(initial_epoch, epochs)
         batch_size = check_positive_int(batch_size, "batch_size")
+        if strategy is not None:  # sharded data: each rank batches its share of the global batch
+            batch_size = strategy.local_batch_size(batch_size)
         data = (X, y, sample_weight, mask, class_weight, validation_data, validation_split,
                 batch_size, shuffle)
         seed = _LazyFitSeed(model, random_state)
@@ -85,6 +91,9 @@ class Trainer:
         for layer in model.layers:
             if hasattr(layer, "reseed") and random_state is not None:
                 layer.reseed(rng.integers(2**63))
+        if strategy is not None:  # data parallel: rank 0's weights and shuffling stream everywhere
+            batches.rng = rng = strategy.setup(model, rng, batches.n_batches)
+        self._strategy = strategy
         n_batches = batches.n_batches
         mode = resolve_verbose(verbose)
         callbacks = list(callbacks or [])
@@ -92,14 +101,15 @@ class Trainer:
         model.history.params = {"epochs": epochs, "steps": n_batches, "verbose": mode,
                                 "batch_size": batch_size, "initial_epoch": initial_epoch}
         chain = [model.history] + callbacks
-        if mode:
+        if mode and (strategy is None or strategy.is_chief):  # one progress bar per job
             chain.append(ProgressLogger(mode, epochs, n_batches))
         for callback in chain:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be Callback instances, got {type(callback).__name__}")
             callback.set_model(model)
         try:
-            self._run(batches, validation, range(initial_epoch, epochs), chain)
+            with contextlib.nullcontext() if strategy is None else strategy.guard(model):
+                self._run(batches, validation, range(initial_epoch, epochs), chain)
         finally:
             _free_caches(model)  # the last training batch must not stay on the model
         return model.history
@@ -189,7 +199,7 @@ class Trainer:
 
     def _run(self, batches, validation, epochs, chain):
         model = self.model
-        step = _BatchStep(model)
+        step = _BatchStep(model, self._strategy)
         snapshot = model._flat.values.copy()  # last finite weights, for divergence
         snapshot_epoch = None
         model.stop_training = False
@@ -232,6 +242,8 @@ class Trainer:
         total, seen = 0.0, 0
         self._last = None
         epoch_batches = batches.epoch()
+        if self._strategy is not None:  # this rank's rows of each global batch
+            epoch_batches = self._strategy.local_batches(epoch_batches)
         for b, (Xb, yb, wb, mb) in enumerate(epoch_batches):
             self._last_batch, self._last = b, (Xb, yb, wb, mb)
             loss = step.run(Xb, yb, wb, mb)
@@ -247,6 +259,8 @@ class Trainer:
                 _call(batch_hooks, "on_batch_end", b, logs)
             if interrupt.raised:
                 break
+        if self._strategy is not None:  # sums over every rank's rows: the same logs on all ranks
+            total, seen = self._strategy.reduce_epoch(total, seen, metrics)
         logs = {"loss": total / max(seen, 1), **{m.name: m.result() for m in metrics}}
         reg = model.regularization_loss()
         if reg:
@@ -361,8 +375,8 @@ class _BatchStep:
     last layer is skipped and the loss works on its inputs, the logits.
     """
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, strategy=None):
+        self.model, self.strategy = model, strategy
         last = model.layers[-1]
         fused = model.loss.logits_loss(last)
         # A copy of its own: what the loss keeps for backward never lands on model.loss,
@@ -392,13 +406,17 @@ class _BatchStep:
     def run(self, X, y, w, mask):
         """One training step; returns the batch's loss (non-finite: nothing was updated)."""
         loss = self.loss_only(X, y, w, mask, training=True)
-        if not math.isfinite(loss):
+        if not math.isfinite(loss) and self.strategy is None:
             return loss
         grad = self.loss.backward()
         for layer in self.backward_plan:
             grad = layer.backward(grad)
         if self.flat.watched:  # a user's layer may have rebound params/grads arrays
             self.flat.adopt_rebound()
+        if self.strategy is not None:  # average over ranks; non-finite on one, non-finite on all
+            loss = self.strategy.reduce_gradients(self.grads[0], loss, len(X))
+            if not math.isfinite(loss):
+                return loss
         self.optimizer.step(self.params, self.grads)
         return loss
 
