@@ -4,17 +4,29 @@ It is a timing peer, so its correctness matters: its gradients are checked
 against central finite differences in float64, and its training against
 numnet's ``Sequential.fit`` step for step. Nothing here is timed.
 """
+import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from numnet import Adam, Dense, ReLU, Sequential, Softmax, spiral_data
 
-from hand_loop import FLUSH_EVERY, HandLoop, HandMLP  # noqa: E402
 
-from numnet import Adam, Dense, ReLU, Sequential, Softmax, spiral_data  # noqa: E402
+def _load_hand_loop():
+    """Import bench/hand_loop.py by its path: putting bench/ on sys.path would let its other
+    scripts (e.g. one named like a package) shadow real packages in the whole test run."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "hand_loop.py"
+    spec = importlib.util.spec_from_file_location("bench_hand_loop", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look modules up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+_hand = _load_hand_loop()
+FLUSH_EVERY, HandLoop, HandMLP = _hand.FLUSH_EVERY, _hand.HandLoop, _hand.HandMLP
 
 
 def _tiny_data(n=7, d=3, k=3, seed=0, dtype=np.float64):
@@ -127,7 +139,11 @@ def test_partial_last_batch_gets_its_own_buffers():
     assert net.iterations == 4
 
 
-def test_adapter_trains_a_workload():
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def test_adapter_trains_a_workload(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))  # only for this test: bench scripts import each other
     from workloads import Workload
 
     workload = Workload("T", "tiny", (2, 8, 3), 16, 2, quick_epochs=1)
@@ -138,7 +154,8 @@ def test_adapter_trains_a_workload():
     assert system.predictor(model, X[:1])().shape == (1, 3)
 
 
-def test_hand_loop_is_a_registered_system():
+def test_hand_loop_is_a_registered_system(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
     from systems import SYSTEMS
 
     assert SYSTEMS["hand"].key == "hand"

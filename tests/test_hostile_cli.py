@@ -423,6 +423,7 @@ def test_running_out_of_memory_is_one_clear_line(tmp_path, capsys, monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(data_module, "read_csv", exhausted)
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n2,1\n")  # exists: the reading itself runs out
     code, _, err = cli(capsys, "train", tmp_path / "d.csv", "--target", "y",
                        "--out", tmp_path / "m.numnet")
     assert code == 1

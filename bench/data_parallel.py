@@ -1,6 +1,6 @@
 """Data-parallel training (numnet.distributed) on W3 and W4: 1 vs 2 ranks vs 2 BLAS threads.
 
-    .venv/bin/python bench/distributed.py [--quick] [--workloads W3,W4] [--epochs N] [--out FILE]
+    .venv/bin/python bench/data_parallel.py [--quick] [--workloads W3,W4] [--epochs N] [--out FILE]
 
 Three ways to use the 2 cores of this machine, each in a fresh process so that the
 BLAS thread count is fixed before NumPy loads:
