@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
+import traceback
+import warnings
 
 import numpy as np
 
@@ -69,39 +73,136 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    strategy = mpi_strategy()
+    if strategy is None:
+        return _train(args, None)
+    with _quiet_unless_chief(strategy):
+        return _stop_every_rank_on_error(strategy, args, lambda: _train(args, strategy))
+
+
+def _train(args, strategy) -> int:
     from numnet.cli.data import read_csv
     from numnet.cli.preprocessing import prepare_training, resolve_task
 
+    chief = strategy is None or strategy.is_chief
     _check_outputs(args)
     check_network_size(1, args.layers, 1, 1)  # the widths alone may be too much: say so now,
     # before reading the data
     from numnet.cli.stream import should_stream, train_streaming
 
     if should_stream(args.data, args.stream):
+        if strategy is not None:
+            raise ValueError(_STREAM_UNDER_MPI.format(data=args.data, size=strategy.size))
         if not args.stream:
             note(f"{args.data} is Parquet or over 1 GiB: streaming it (as with --stream)")
         return train_streaming(args)
     data = read_csv(args.data, target=args.target, features=args.features, drop=args.drop)
-    if data.ignored:
+    if data.ignored and chief:
         note(f"not using the columns {', '.join(data.ignored)} (--features/--drop); predict "
              "and evaluate will ignore them too")
     task, reason = resolve_task(data.target, args.target, args.task)  # type: ignore[arg-type]  # read with a target
     n_rows, n_numeric, n_text = data.n_rows, len(data.numeric), len(data.categorical)
     prepared = prepare_training(data, task, args.impute, args.val_split, args.seed)
-    if data.bad:  # only reached with --impute; without it they are an error
+    if data.bad and chief:  # only reached with --impute; without it they are an error
         note(f"{data.bad_message()}; treated as missing and filled with the {args.impute}")
     del data  # the matrix holds everything now
     prep = prepared.preprocessing
     print(f"{args.data}: {n_rows} rows, {n_numeric} numeric and {n_text} text feature columns "
           f"({prepared.X.shape[1]} inputs); task: {task} ({reason})"
-          + (f", {len(prep['classes'])} classes" if task == "classification" else ""))
+          + (f", {len(prep['classes'])} classes" if task == "classification" else "")
+          + (f"; data parallel on {strategy.size} MPI ranks" if strategy is not None else ""))
     model = build_network(prepared.X.shape[1], task, prep, args)
-    _fit(model, prepared, args)
+    _fit(model, prepared, args, strategy)
+    if not chief:  # rank 0 alone scores the model and writes the files
+        return 0
     scores = _final_scores(model, prepared)
     for split, values in scores.items():
         print(f"final {split}: " + "  ".join(f"{k} {v:.4f}" for k, v in values.items()))
-    _save(model, prepared, scores, args, n_rows)
+    _save(model, prepared, scores, args, n_rows, strategy)
     return 0
+
+
+# -- under mpiexec: data-parallel training (numnet.distributed) -----------------------
+# Launchers put the job's size in the environment before MPI starts: MPICH's Hydra,
+# Intel MPI and `srun --mpi=pmi2` set PMI_SIZE; Open MPI's mpirun OMPI_COMM_WORLD_SIZE.
+MPI_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
+
+_STREAM_UNDER_MPI = (
+    "{data} would be streamed (--stream, Parquet or a file over 1 GiB), which numnet train "
+    "does not yet do under mpiexec ({size} ranks); run without --stream on a CSV that fits in "
+    "memory (every rank reads all of it), or train in one process")
+
+
+def mpi_world_size() -> int:
+    """The number of ranks this process was launched with by mpiexec or srun (1 if none).
+
+    The launcher's environment variables decide, so that a plain ``numnet train``
+    never imports mpi4py (importing it starts MPI). ``srun --mpi=pmix`` names no
+    size before MPI starts, only ``PMIX_RANK``; then mpi4py is asked, if installed.
+    """
+    for name in MPI_SIZE_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    if "PMIX_RANK" in os.environ:
+        try:
+            from mpi4py import MPI
+        except ImportError:
+            return 1
+        return MPI.COMM_WORLD.Get_size()
+    return 1
+
+
+def mpi_strategy():
+    """``DataParallel()`` when launched on several MPI ranks, else None.
+
+    Raises ImportError (with the install hint) when a launcher started several
+    ranks but mpi4py is missing: training alone on every rank would have them all
+    write the same files.
+    """
+    if mpi_world_size() <= 1:
+        return None
+    from numnet.distributed import DataParallel
+
+    strategy = DataParallel()
+    return strategy if strategy.size > 1 else None
+
+
+@contextlib.contextmanager
+def _quiet_unless_chief(strategy):
+    """Ranks other than 0 print nothing on stdout and show no warnings (rank 0 does).
+
+    stderr stays open: errors and the abort message of a failing rank must be seen.
+    """
+    if strategy.is_chief:
+        yield
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _stop_every_rank_on_error(strategy, args, work) -> int:
+    """Run ``work()``; if it fails on this rank, abort the whole MPI job.
+
+    The other ranks would otherwise wait forever in their next collective
+    operation. A divergence is detected by every rank together inside fit, so it
+    is raised normally on each.
+    """
+    from numnet.exceptions import TrainingDivergedError
+
+    try:
+        return work()
+    except TrainingDivergedError:
+        raise
+    except Exception as exc:
+        detail = traceback.format_exc() if getattr(args, "debug", False) else f"{exc}\n"
+        sys.stderr.write(f"numnet train: error on MPI rank {strategy.rank} of {strategy.size} "
+                         f"(stopping every rank): {detail}")
+        sys.stderr.flush()
+        strategy.comm.Abort(1)
+        raise
 
 
 def build_network(n_inputs: int, task: str, prep: dict, args):
@@ -153,7 +254,7 @@ def check_network_size(n_inputs: int, layers: list, n_outputs: int, batch_size: 
                          "narrower layers, such as --layers 64,32")
 
 
-def _fit(model, prepared, args):
+def _fit(model, prepared, args, strategy=None):
     from numnet import EarlyStopping
 
     X, y, cut = prepared.X, prepared.y, prepared.n_train
@@ -164,7 +265,7 @@ def _fit(model, prepared, args):
                                        patience=args.patience, restore_best_weights=True))
     model.fit(X[:cut], y[:cut], epochs=args.epochs, batch_size=args.batch_size,
               validation_data=validation, callbacks=callbacks, random_state=args.seed,
-              verbose=0 if args.quiet else "auto")
+              verbose=0 if args.quiet else "auto", strategy=strategy)
 
 
 def _final_scores(model, prepared) -> dict:
@@ -186,7 +287,7 @@ def _final_scores(model, prepared) -> dict:
     return result
 
 
-def _save(model, prepared, scores, args, n_rows):
+def _save(model, prepared, scores, args, n_rows, strategy=None):
     from numnet.io import save_model
 
     history = model.history
@@ -199,6 +300,8 @@ def _save(model, prepared, scores, args, n_rows):
             "task", "layers", "activation", "dropout", "epochs", "batch_size", "lr", "optimizer",
             "val_split", "early_stopping", "impute", "seed", "features", "drop")},
     }
+    if strategy is not None:
+        metadata["mpi_ranks"] = strategy.size
     save_model(model, args.out, metadata=metadata, preprocessing=prepared.preprocessing)
     curve = _plot_curve(history, curve_path(args.out))
     print(f"saved the model to {args.out}" + (f"; training curve: {curve}" if curve else ""))
