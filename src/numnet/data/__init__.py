@@ -20,18 +20,29 @@ Examples
 """
 from __future__ import annotations
 
+import os
+from typing import Any, Callable, Iterable, Sequence, Union
+
+import numpy as np
+from numpy.typing import ArrayLike
+
 from numnet.data.arrays import ArraySource, DaskSource
 from numnet.data.base import DataSource, is_dask_array, is_source, streams
 from numnet.data.csv import CsvSource
 from numnet.data.iterables import IterableSource
 from numnet.data.parquet import ParquetSource
 
+RandomState = Union[int, np.random.Generator, None]
+PathOrPaths = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
+
 __all__ = ["DataSource", "from_arrays", "from_csv", "from_parquet", "from_batches", "from_dask",
            "as_source", "is_source", "streams"]
 
 
-def from_arrays(X, y=None, sample_weight=None, mask=None, *, batch_size=None, shuffle=None,
-                random_state=None, buffer_rows=20_000) -> ArraySource:
+def from_arrays(X: ArrayLike, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                mask: ArrayLike | None = None, *, batch_size: int | None = None,
+                shuffle: bool | None = None, random_state: RandomState = None,
+                buffer_rows: int = 20_000) -> ArraySource:
     """A source over arrays or memory maps, read block by block.
 
     Parameters
@@ -47,8 +58,11 @@ def from_arrays(X, y=None, sample_weight=None, mask=None, *, batch_size=None, sh
                        random_state=random_state, buffer_rows=buffer_rows)
 
 
-def from_csv(path, target, features=None, chunk_rows=None, *, classes=None, delimiter=",",
-             batch_size=None, shuffle=None, random_state=None, buffer_rows=20_000) -> CsvSource:
+def from_csv(path: PathOrPaths, target: str | int,
+             features: Sequence[str | int] | None = None, chunk_rows: int | None = None, *,
+             classes: Sequence[Any] | None = None, delimiter: str = ",",
+             batch_size: int | None = None, shuffle: bool | None = None,
+             random_state: RandomState = None, buffer_rows: int = 20_000) -> CsvSource:
     """A source over a numeric CSV file (or a directory of them) with a header line.
 
     Parameters
@@ -68,8 +82,11 @@ def from_csv(path, target, features=None, chunk_rows=None, *, classes=None, deli
                      buffer_rows=buffer_rows)
 
 
-def from_parquet(path, target, features=None, *, classes=None, read_rows=None, batch_size=None,
-                 shuffle=None, random_state=None, buffer_rows=20_000) -> ParquetSource:
+def from_parquet(path: PathOrPaths, target: str,
+                 features: Sequence[str] | None = None, *, classes: Sequence[Any] | None = None,
+                 read_rows: int | None = None, batch_size: int | None = None,
+                 shuffle: bool | None = None, random_state: RandomState = None,
+                 buffer_rows: int = 20_000) -> ParquetSource:
     """A source over a Parquet file or a directory of part files (needs pyarrow).
 
     Parameters
@@ -88,21 +105,24 @@ def from_parquet(path, target, features=None, *, classes=None, read_rows=None, b
                          buffer_rows=buffer_rows)
 
 
-def from_batches(batches, n_batches=None, *, batch_size=None, shuffle=None, random_state=None,
-                 buffer_rows=20_000) -> IterableSource:
+def from_batches(batches: Iterable[Any] | Callable[[], Iterable[Any]],
+                 n_batches: int | None = None, *, batch_size: int | None = None,
+                 shuffle: bool | None = None, random_state: RandomState = None,
+                 buffer_rows: int = 20_000) -> IterableSource:
     """A source over user batches: a generator function (called each epoch) or an iterable."""
     return IterableSource(batches, n_batches, batch_size=batch_size, shuffle=shuffle,
                           random_state=random_state, buffer_rows=buffer_rows)
 
 
-def from_dask(X, y=None, sample_weight=None, mask=None, *, batch_size=None, shuffle=None,
-              random_state=None, buffer_rows=20_000) -> DaskSource:
+def from_dask(X: Any, y: Any = None, sample_weight: Any = None, mask: Any = None, *,
+              batch_size: int | None = None, shuffle: bool | None = None,
+              random_state: RandomState = None, buffer_rows: int = 20_000) -> DaskSource:
     """A source over Dask arrays, computed one block of rows at a time."""
     return DaskSource(X, y, sample_weight, mask, batch_size=batch_size, shuffle=shuffle,
                       random_state=random_state, buffer_rows=buffer_rows)
 
 
-def as_source(X, y=None, sample_weight=None, mask=None) -> DataSource:
+def as_source(X: Any, y: Any = None, sample_weight: Any = None, mask: Any = None) -> DataSource:
     """``X`` itself when it is a source; otherwise a source over the arrays (memory map, Dask, iterable)."""
     if is_source(X):
         if any(a is not None for a in (y, sample_weight, mask)):

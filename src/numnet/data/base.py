@@ -7,6 +7,7 @@ per epoch; nothing ever holds more than a batch plus the shuffle buffer.
 from __future__ import annotations
 
 import math
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -40,8 +41,9 @@ class DataSource:
 
     prefetch = False
 
-    def __init__(self, batch_size=None, shuffle=None, random_state=None,
-                 buffer_rows=DEFAULT_BUFFER_ROWS):
+    def __init__(self, batch_size: int | None = None, shuffle: bool | None = None,
+                 random_state: int | np.random.Generator | None = None,
+                 buffer_rows: int = DEFAULT_BUFFER_ROWS) -> None:
         self.batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
         if shuffle is not None and not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"shuffle must be True, False or None, got {type(shuffle).__name__} {shuffle!r}")
@@ -51,7 +53,7 @@ class DataSource:
         self._rng = None if random_state is None else check_random_state(random_state)
 
     # -- what subclasses provide -------------------------------------------
-    def chunks(self, shuffle: bool, rng: np.random.Generator):
+    def chunks(self, shuffle: bool, rng: np.random.Generator) -> Iterator[tuple[Any, ...]]:
         """Yield ``(X, y, sample_weight, mask)`` chunks of any number of rows, in file order
         (or, with ``shuffle``, files, row groups or blocks in a random order)."""
         raise NotImplementedError
@@ -61,7 +63,8 @@ class DataSource:
         return None
 
     # -- what fit/evaluate/predict use -------------------------------------
-    def batches(self, batch_size=32, shuffle=False, rng=None):
+    def batches(self, batch_size: int = 32, shuffle: bool = False,
+                rng: np.random.Generator | None = None) -> Iterator[tuple[Any, ...]]:
         """One epoch of batches; the source's own settings win over the arguments."""
         from numnet.data.buffer import rebatch
         from numnet.data.prefetch import prefetch
@@ -74,7 +77,7 @@ class DataSource:
             chunks = prefetch(chunks)
         return rebatch(chunks, size, shuffle, rng, self.buffer_rows)
 
-    def n_batches(self, batch_size=32) -> int | None:
+    def n_batches(self, batch_size: int = 32) -> int | None:
         """Batches per epoch (None: unknown), for the progress bar's ETA."""
         rows = self.n_rows()
         return None if rows is None else math.ceil(rows / (self.batch_size or batch_size))
@@ -88,7 +91,7 @@ class DataSource:
             raise TypeError(f"this {type(self).__name__} does not know its length before it is read")
         return n
 
-    def peek(self):
+    def peek(self) -> tuple[Any, ...]:
         """The first batch, without shuffling: tells the model its input width."""
         for batch in self.batches(self.batch_size or 32, shuffle=False):
             return batch
@@ -96,7 +99,7 @@ class DataSource:
                          "generator holds data")
 
 
-def is_source(obj) -> bool:
+def is_source(obj: object) -> bool:
     """True for a :class:`DataSource`."""
     return isinstance(obj, DataSource)
 
@@ -106,6 +109,6 @@ def is_dask_array(obj) -> bool:
     return hasattr(obj, "__dask_graph__") and hasattr(obj, "chunks") and hasattr(obj, "blocks")
 
 
-def streams(X) -> bool:
+def streams(X: object) -> bool:
     """True when ``X`` must be read batch by batch: a source, a memory map or a Dask array."""
     return is_source(X) or isinstance(X, np.memmap) or is_dask_array(X)

@@ -17,7 +17,9 @@ from numnet._validation import check_random_state
 _N_SAMPLES, _N_FEATURES = 1797, 64
 
 
-def load_digits(scale=True, shuffle=False, random_state=None):
+def load_digits(scale: bool = True, shuffle: bool = False,
+                random_state: int | np.random.Generator | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Load the 8x8 handwritten digits: 1797 images of the digits 0 to 9.
 
     Each row is one 8x8 grey-scale image flattened row by row into 64 pixel

@@ -8,11 +8,12 @@ predicted probabilities into predicted labels.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from numnet._validation import check_finite, check_positive_int
 
 
-def one_hot(y, n_classes=None, dtype=np.float32):
+def one_hot(y: ArrayLike, n_classes: int | None = None, dtype: DTypeLike = np.float32) -> np.ndarray:
     """Encode integer class labels as one-hot rows.
 
     Parameters
@@ -58,7 +59,7 @@ def one_hot(y, n_classes=None, dtype=np.float32):
     return Y
 
 
-def from_one_hot(Y):
+def from_one_hot(Y: ArrayLike) -> np.ndarray:
     """Turn one-hot rows (or predicted probabilities) back into labels.
 
     Parameters

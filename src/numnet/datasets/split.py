@@ -10,11 +10,15 @@ import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet._validation import check_consistent_length, check_random_state
 
 
-def train_test_split(X, y, test_size=0.25, random_state=None, stratify=None):
+def train_test_split(X: ArrayLike, y: ArrayLike, test_size: float = 0.25,
+                     random_state: int | np.random.Generator | None = None,
+                     stratify: ArrayLike | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle the samples and split them into a training and a test part.
 
     Parameters

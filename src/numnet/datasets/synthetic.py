@@ -11,11 +11,14 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from numnet._validation import check_positive_int, check_random_state
 
 
-def spiral_data(samples=100, classes=3, noise=0.2, random_state=None):
+def spiral_data(samples: int = 100, classes: int = 3, noise: float = 0.2,
+                random_state: int | np.random.Generator | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spirals, one arm per class.
 
     Class ``k`` has radius ``r = linspace(0, 1, samples)`` and angle
@@ -74,7 +77,9 @@ def spiral_data(samples=100, classes=3, noise=0.2, random_state=None):
     return X.astype(np.float32), _class_labels(samples, classes)
 
 
-def vertical_data(samples=100, classes=3, random_state=None):
+def vertical_data(samples: int = 100, classes: int = 3,
+                  random_state: int | np.random.Generator | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs side by side, one per class.
 
     Class ``k`` is centred at ``(k / 3, 0.5)`` with standard deviation 0.1 in
@@ -122,7 +127,9 @@ def vertical_data(samples=100, classes=3, random_state=None):
     return X.astype(np.float32), _class_labels(samples, classes)
 
 
-def sine_data(samples=1000, noise=0.0, random_state=None):
+def sine_data(samples: int = 1000, noise: float = 0.0,
+              random_state: int | np.random.Generator | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """One period of a sine wave, a first regression problem.
 
     Parameters
@@ -166,7 +173,7 @@ def sine_data(samples=1000, noise=0.0, random_state=None):
     return X.astype(np.float32), y.astype(np.float32)
 
 
-def xor(dtype=np.float32):
+def xor(dtype: DTypeLike = np.float32) -> tuple[np.ndarray, np.ndarray]:
     """The four points of the XOR problem.
 
     XOR is the smallest problem a network without a hidden layer cannot
