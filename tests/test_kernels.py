@@ -182,3 +182,51 @@ def test_in_place_updates_allocate_no_new_parameter_array(rng):
     m, v = np.zeros_like(param), np.zeros_like(param)
     kernels.adam_update(param, grads[0], m, v, np.empty_like(param), 0.01, 0.9, 0.999, 1e-7)
     assert np.shares_memory(view, param) and not np.array_equal(view, _state(rng, np.float32)[0])
+
+
+# -- the training step into preallocated buffers ----------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_affine_into_equals_x_at_w_plus_b(rng, dtype):
+    X, W, b = (rng.standard_normal(s).astype(dtype) for s in ((9, 4), (4, 3), (3,)))
+    out = np.empty((9, 3), dtype)
+    assert kernels.affine_into(X, W, b, out=out) is out
+    np.testing.assert_array_equal(out, X @ W + b)
+
+
+def test_relu_into_equals_maximum_with_zero_in_place(rng):
+    Z = rng.standard_normal((6, 5))
+    expected = np.maximum(Z, 0)
+    assert kernels.relu_into(Z) is Z
+    np.testing.assert_array_equal(Z, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_backward_into_equals_dy_times_positive_mask(rng, dtype):
+    dY, Y = (rng.standard_normal((7, 4)).astype(dtype) for _ in range(2))
+    Y[0, 0] = 0.0  # the kink: derivative 0
+    expected = dY * (Y > 0)
+    mask = np.empty_like(Y)
+    assert kernels.relu_backward_into(dY, Y, mask) is dY
+    np.testing.assert_array_equal(dY, expected)
+
+
+def test_eye_equals_np_eye_and_is_cached_read_only():
+    identity = kernels.eye(4, np.dtype(np.float32).str)
+    np.testing.assert_array_equal(identity, np.eye(4, dtype=np.float32))
+    assert not identity.flags.writeable and kernels.eye(4, np.dtype(np.float32).str) is identity
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_cross_entropy_gradient_equals_the_fused_loss(rng, dtype):
+    m, k = 16, 5
+    Z = (rng.standard_normal((m, k)) * 30).astype(dtype)  # some probabilities hit the floor
+    labels = rng.integers(0, k, m)
+    P, log_P = F.softmax_and_log(Z, floor=True)
+    expected_grad = F.softmax_cross_entropy_grad(P, labels)
+    expected_loss = F.nll(log_P, labels)
+    buffers = kernels.SoftmaxCrossEntropyBuffers(m, k, dtype)
+    buffers.T[...] = np.eye(k, dtype=dtype)[labels]
+    loss = buffers.gradient(Z)
+    np.testing.assert_array_equal(Z, expected_grad)  # Z now holds (P - T) / m, bit for bit
+    np.testing.assert_array_equal(buffers.P, P)
+    assert loss == pytest.approx(expected_loss, rel=1e-5 if dtype == np.float32 else 1e-12)

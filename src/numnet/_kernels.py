@@ -208,3 +208,93 @@ def adagrad_update(param, grad, accumulator, scratch, lr: float, epsilon: float)
     np.divide(grad, scratch, out=scratch)
     scratch *= lr
     param -= scratch
+
+
+# -- the training step of a Dense/ReLU network, into preallocated buffers -----------
+# A training step on a small network is a few dozen NumPy calls; every call that
+# allocates its result costs a few microseconds more than one that writes into a
+# buffer made once per batch size. These kernels take the buffer as ``out``.
+
+def affine_into(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``X @ W + b`` (n_samples, n_neurons), written into ``out``; returns ``out``."""
+    np.matmul(X, W, out=out)
+    out += b
+    return out
+
+
+def relu_into(Z: np.ndarray) -> np.ndarray:
+    """``np.maximum(Z, 0)`` in place: ``Z`` becomes its ReLU; returns ``Z``."""
+    return np.maximum(Z, 0, out=Z)
+
+
+def relu_backward_into(dY: np.ndarray, Y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``dY * (Y > 0)`` in place over ``dY``; ``mask`` (``Y``'s shape and dtype) is scratch.
+
+    The mask is written as floats 1.0 / 0.0: a float-by-float product is
+    faster than one by a boolean array, and gives the same numbers.
+    """
+    np.greater(Y, 0, out=mask)
+    dY *= mask
+    return dY
+
+
+def eye(n: int, dtype: str) -> np.ndarray:
+    """``np.eye(n, dtype=dtype)``, cached and read-only: one-hot rows are gathered from it."""
+    return _eye(n, np.dtype(dtype).str)
+
+
+@functools.lru_cache(maxsize=16)
+def _eye(n: int, dtype: str) -> np.ndarray:
+    identity = np.eye(n, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
+
+
+class SoftmaxCrossEntropyBuffers:
+    """Buffers for :meth:`gradient` on batches of ``m`` rows and ``k`` classes.
+
+    Made once per batch size by the training loop (never by a layer or a
+    loss, so inference keeps writing nothing).
+    """
+
+    def __init__(self, m: int, k: int, dtype):
+        self.m = m
+        self.T = np.empty((m, k), dtype)       # the batch's one-hot targets
+        self.P = np.empty((m, k), dtype)       # probabilities
+        self.row_max = np.empty((m, 1), dtype)
+        self.row_sum = np.empty(m, dtype)
+        self.log_sum = np.empty(m, dtype)
+        self.argmax = np.empty(m, np.intp)
+        self.row_start = np.arange(m, dtype=np.intp) * k   # flat index of each row's first entry
+        self.ones_k = np.ones(k, dtype)
+        self.floor = exp_floor(np.dtype(dtype))
+        # Views made once: a reshape per batch costs as much as a small ufunc call.
+        self.row_max_flat = self.row_max.reshape(-1)
+        self.row_sum_column = self.row_sum[:, None]
+
+    def gradient(self, Z: np.ndarray) -> float:
+        """Turn logits ``Z`` (m, k) into ``(P - T) / m`` in place; return the mean cross-entropy.
+
+        Equals ``numnet.functional.softmax_cross_entropy_grad(P, labels)`` with
+        ``P = softmax_and_log(Z, floor=True)[0]`` (kept in :attr:`P`), and the
+        loss ``-mean(log P[rows, labels])``, for the one-hot rows in :attr:`T`.
+        The gradient is bitwise equal; the loss may differ in its last bits,
+        since it is summed as ``sum(log s) - T . (Z - max Z)`` (each one-hot
+        row sums to 1, so ``-log p_label = log s - (z_label - max z)``).
+        """
+        m, P = self.m, self.P
+        # Row maxima by argmax and one gather: np.max(axis=1) is slow along short rows.
+        Z.argmax(axis=1, out=self.argmax)
+        self.argmax += self.row_start
+        Z.take(self.argmax, out=self.row_max_flat)
+        Z -= self.row_max
+        np.maximum(Z, self.floor, out=P)     # no subnormal probabilities (see exp_floor)
+        np.exp(P, out=P)
+        np.matmul(P, self.ones_k, out=self.row_sum)   # row sums as one BLAS call
+        np.log(self.row_sum, out=self.log_sum)
+        loss = (float(self.log_sum.sum()) - float(np.vdot(self.T, Z))) / m
+        np.divide(P, self.row_sum_column, out=P)
+        # Softmax Jacobian times -T / P collapses to P - T: no division by P.
+        np.subtract(P, self.T, out=Z)
+        Z *= 1.0 / m
+        return loss

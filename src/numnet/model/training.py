@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from numnet import _kernels as kernels
 from numnet._validation import as_array, check_consistent_length, check_positive_int, check_random_state
 from numnet.losses.base import check_sample_weight
 from numnet.model.callbacks import Callback, History
@@ -392,6 +393,8 @@ class _BatchStep:
         # Look these up once per fit rather than once per batch.
         self.forward_plan = ForwardPlan(self.layers)
         self.backward_plan = self.layers[::-1]
+        # Dense/ReLU stacks under softmax + cross-entropy train through preallocated buffers.
+        self.fast = _DenseReluSteps.for_step(self) if strategy is None else None
 
     def loss_only(self, X, y, w, mask, training=False):
         """Forward and loss; sets :attr:`outputs` (what ``predict`` would return)."""
@@ -405,6 +408,13 @@ class _BatchStep:
 
     def run(self, X, y, w, mask):
         """One training step; returns the batch's loss (non-finite: nothing was updated)."""
+        fast = self.fast
+        if fast is not None and w is None and mask is None and y.ndim == 1:
+            loss = fast.gradients(X, y)
+            self.outputs = fast.probabilities
+            if math.isfinite(loss):
+                self.optimizer.step(self.params, self.grads)
+            return loss
         loss = self.loss_only(X, y, w, mask, training=True)
         if not math.isfinite(loss) and self.strategy is None:
             return loss
@@ -430,6 +440,79 @@ class _BatchStep:
             if not np.isfinite(out).all():
                 return f"the output of layer '{layer.name}'"
         return None
+
+
+class _DenseReluSteps:
+    """Gradients of a ``Dense (ReLU Dense)*`` stack under fused softmax + cross-entropy.
+
+    The same arithmetic as the layers' ``forward``/``backward`` and the fused
+    loss (``Z = A @ W + b``, ``A = max(Z, 0)``, ``dZ = (P - T) / m`` at the
+    output, ``dW = A.T @ dZ``, ``db = ones @ dZ``, ``dA = dZ @ W.T``,
+    ``dZ = dA * (A > 0)``), written into buffers made once per batch size and
+    kept here, for this fit only: the layers hold nothing, so inference stays
+    stateless. The weight gradient is written into the layers' ``grads``
+    views of the flat buffer, as ``Dense.backward`` does.
+    """
+
+    def __init__(self, dense, dtype):
+        self.W = [layer.params["weights"] for layer in dense]
+        self.b = [layer.params["biases"] for layer in dense]
+        self.dW = [layer.grads["weights"] for layer in dense]
+        self.db = [layer.grads["biases"] for layer in dense]
+        self.widths = [self.W[0].shape[0]] + [W.shape[1] for W in self.W]
+        self.dtype = dtype
+        self.eye = kernels.eye(self.widths[-1], np.dtype(dtype).str)
+        self._buffers = {}
+        self.probabilities = None
+
+    @classmethod
+    def for_step(cls, step):
+        """The fast path for ``step`` (a :class:`_BatchStep`), or None when it does not apply."""
+        from numnet.layers.activations import ReLU
+        from numnet.layers.dense import Dense
+        from numnet.losses.crossentropy import CategoricalCrossEntropy
+
+        loss, layers = step.loss, step.layers
+        if (type(loss) is not CategoricalCrossEntropy or not loss.from_logits or loss.label_smoothing
+                or step.flat.watched or len(layers) % 2 == 0):
+            return None
+        dense, relus = layers[::2], layers[1::2]
+        plain = all(type(layer) is Dense and layer.activation is None
+                    and not (layer.l1 or layer.l2 or layer.bias_l1 or layer.bias_l2) for layer in dense)
+        if not plain or not all(type(layer) is ReLU for layer in relus):
+            return None
+        return cls(dense, step.flat.values.dtype)
+
+    def _buffers_for(self, m):
+        """``A[i]``: input of Dense ``i`` (``A[0]`` the batch); ``D[i]``: ``dL/dZ`` of Dense ``i``."""
+        buf = self._buffers.get(m)
+        if buf is None:
+            widths, dtype = self.widths, self.dtype
+            buf = self._buffers[m] = (
+                [None] + [np.empty((m, w), dtype) for w in widths[1:-1]],
+                [np.empty((m, w), dtype) for w in widths[1:]],
+                [None] + [np.empty((m, w), dtype) for w in widths[1:-1]],  # ReLU masks
+                kernels.ones(m, np.dtype(dtype).str),
+                kernels.SoftmaxCrossEntropyBuffers(m, widths[-1], dtype))
+        return buf
+
+    def gradients(self, X, labels):
+        """Fill the gradients for the batch ``X`` (m, n_inputs), int ``labels`` (m,); return the loss."""
+        A, D, masks, ones, softmax = self._buffers_for(len(X))
+        A[0] = X
+        self.eye.take(labels, axis=0, out=softmax.T)  # one-hot rows: P - T is one subtraction
+        last = len(self.W) - 1
+        for i in range(last):
+            kernels.relu_into(kernels.affine_into(A[i], self.W[i], self.b[i], out=A[i + 1]))
+        loss = softmax.gradient(kernels.affine_into(A[last], self.W[last], self.b[last], out=D[last]))
+        self.probabilities = softmax.P
+        for i in range(last, -1, -1):
+            np.matmul(A[i].T, D[i], out=self.dW[i])
+            np.matmul(ones, D[i], out=self.db[i])  # the bias gradient sums dZ over the samples
+            if i:  # the first layer's dL/dX is the data's: nothing uses it
+                np.matmul(D[i], self.W[i].T, out=D[i - 1])
+                kernels.relu_backward_into(D[i - 1], A[i], masks[i])
+        return loss
 
 
 class _NoInputGradient:

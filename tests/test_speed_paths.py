@@ -1,0 +1,85 @@
+"""Fast paths give what the plain paths give (correctness only: nothing here is timed)."""
+import numpy as np
+import pytest
+
+import numnet
+from numnet import Dense, ReLU, Sequential, Softmax
+from numnet.layers.dropout import Dropout
+from numnet.model import training
+
+
+def _data(n=96, d=3, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)).astype(np.float32), rng.integers(0, k, n)
+
+
+def _fit(layers, X, y, fast=True, optimizer="adam", **fit_args):
+    model = Sequential(layers(), random_state=0)
+    model.compile(loss="categorical_crossentropy", optimizer=optimizer)
+    model._fast_paths_seen = []
+    original = training._DenseReluSteps.for_step
+
+    def spy(cls, step):
+        plan = original.__func__(cls, step) if fast else None
+        model._fast_paths_seen.append(plan is not None)
+        return plan
+
+    training._DenseReluSteps.for_step = classmethod(spy)
+    try:
+        history = model.fit(X, y, epochs=3, batch_size=20, verbose=0, random_state=1, **fit_args)
+    finally:
+        training._DenseReluSteps.for_step = original
+    return model, history
+
+
+def _mlp():
+    return [Dense(3, 8), ReLU(), Dense(8, 8), ReLU(), Dense(8, 4), Softmax()]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+def test_dense_relu_fast_path_gives_bitwise_the_same_weights(optimizer):
+    X, y = _data()
+    fast, fast_history = _fit(_mlp, X, y, optimizer=optimizer)
+    plain, plain_history = _fit(_mlp, X, y, fast=False, optimizer=optimizer)
+    assert fast._fast_paths_seen == [True]
+    np.testing.assert_array_equal(fast._flat.values, plain._flat.values)
+    # The loss is summed in another order: equal to float32 rounding, not bitwise.
+    np.testing.assert_allclose(fast_history.history["loss"], plain_history.history["loss"], rtol=1e-5)
+
+
+def test_fast_path_leaves_no_batch_on_the_layers():
+    X, y = _data()
+    model, _ = _fit(_mlp, X, y)
+    for layer in model.layers:
+        assert not getattr(layer, "_cache", None)
+
+
+def test_fast_path_feeds_metrics_the_probabilities():
+    X, y = _data()
+    fast = Sequential(_mlp(), random_state=0)
+    fast.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    history = fast.fit(X, y, epochs=2, batch_size=20, verbose=0, random_state=1)
+    assert 0.0 < history.history["accuracy"][-1] <= 1.0  # counted from the batch's probabilities
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [Dense(3, 8), Dropout(0.1), Dense(8, 4), Softmax()],
+    lambda: [Dense(3, 8), numnet.layers.activations.Tanh(), Dense(8, 4), Softmax()],
+    lambda: [Dense(3, 8, l2=1e-3), ReLU(), Dense(8, 4), Softmax()],
+])
+def test_other_networks_take_the_plain_path(layers):
+    X, y = _data()
+    model, _ = _fit(layers, X, y)
+    assert model._fast_paths_seen == [False]
+
+
+def test_sample_weights_and_one_hot_targets_take_the_plain_path_with_the_same_result():
+    X, y = _data()
+    weights = np.linspace(0.5, 1.5, len(y))
+    fast, _ = _fit(_mlp, X, y, sample_weight=weights)
+    plain, _ = _fit(_mlp, X, y, fast=False, sample_weight=weights)
+    np.testing.assert_array_equal(fast._flat.values, plain._flat.values)
+    one_hot = np.eye(4, dtype=np.float32)[y]
+    fast, _ = _fit(_mlp, X, one_hot)
+    plain, _ = _fit(_mlp, X, one_hot, fast=False)
+    np.testing.assert_array_equal(fast._flat.values, plain._flat.values)
