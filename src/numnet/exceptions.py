@@ -1,4 +1,5 @@
 """Exceptions numnet raises on purpose."""
+from __future__ import annotations
 
 
 class TrainingDivergedError(ValueError):
@@ -12,7 +13,7 @@ class TrainingDivergedError(ValueError):
         The first layer whose gradient or parameters went non-finite, when known.
     """
 
-    def __init__(self, message: str, epoch: int, batch: int, layer: str | None = None):
+    def __init__(self, message: str, epoch: int, batch: int, layer: str | None = None) -> None:
         super().__init__(message)
         self.epoch, self.batch, self.layer = epoch, batch, layer
 

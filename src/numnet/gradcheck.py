@@ -32,6 +32,7 @@ from typing import Any
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet._validation import check_finite, check_positive_int, check_random_state
 
@@ -150,6 +151,7 @@ class GradcheckReport:
 
     @property
     def passed(self) -> bool:
+        """True when every checked entry agreed with its finite difference."""
         return not self.failures
 
     def __bool__(self):
@@ -204,9 +206,11 @@ def _verdict(report) -> str:
     return f"{'passed' if report.passed else 'FAILED'} ({settings})"
 
 
-def gradcheck(obj, X, y=None, *, eps: float = 1e-6, atol: float = ATOL, rtol: float = RTOL,
-              tolerance: float | None = None, random_state=0, training: bool = True,
-              sample_weight=None, mask=None, check_input: bool = True,
+def gradcheck(obj: Any, X: ArrayLike, y: ArrayLike | None = None, *, eps: float = 1e-6,
+              atol: float = ATOL, rtol: float = RTOL, tolerance: float | None = None,
+              random_state: int | np.random.Generator | None = 0, training: bool = True,
+              sample_weight: ArrayLike | None = None, mask: ArrayLike | None = None,
+              check_input: bool = True,
               max_entries: int | None = 2000) -> GradcheckReport:
     """Compare ``obj``'s analytic gradients with central finite differences.
 

@@ -13,6 +13,7 @@ import itertools
 import sys
 import time
 import traceback
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -50,7 +51,13 @@ class DataParallel:
         Optimizer steps in the last fit.
     """
 
-    def __init__(self, comm=None, sharded=False, timeout=300.0):
+    # Filled in by setup and the first steps; declared so the type checker knows they vary.
+    _buffer: Any
+    _n_steps: Any
+    _repeat: Any
+
+    def __init__(self, comm: Any = None, sharded: bool = False,
+                 timeout: float | None = 300.0) -> None:
         if not isinstance(sharded, bool):
             raise TypeError(f"sharded must be True or False, got {type(sharded).__name__} {sharded!r}")
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
@@ -75,7 +82,7 @@ class DataParallel:
         return f"DataParallel(rank={self.rank}, size={self.size}, sharded={self.sharded})"
 
     # -- once per fit ---------------------------------------------------------
-    def local_batch_size(self, batch_size):
+    def local_batch_size(self, batch_size: int) -> int:
         """The batch size this rank's own batches use: the global one, or its share if sharded."""
         if not self.sharded:
             return batch_size
@@ -84,7 +91,8 @@ class DataParallel:
                              f"({self.size}) with sharded=True, got {batch_size}")
         return shard_batch_size(batch_size, self.rank, self.size)
 
-    def setup(self, model, rng, n_batches):
+    def setup(self, model: Any, rng: np.random.Generator, n_batches: int | None
+              ) -> np.random.Generator:
         """Make every rank start alike; return the shuffling Generator every rank uses.
 
         Checks that the ranks agree on the model and the data, broadcasts rank 0's
@@ -133,7 +141,7 @@ class DataParallel:
             layer.stats_reducer = GlobalBatchStats(self.comm, self.MPI, self.timeout)
 
     @contextlib.contextmanager
-    def guard(self, model):
+    def guard(self, model: Any) -> Iterator[DataParallel]:
         """Context around training: unplugs BatchNorm afterwards; aborts all ranks on a lone error.
 
         A divergence is detected by every rank together and raised on each. Any
@@ -157,7 +165,7 @@ class DataParallel:
             self._reducers = []
 
     # -- every step -----------------------------------------------------------
-    def local_batches(self, batches):
+    def local_batches(self, batches: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         """This rank's part of each global batch (or, sharded, the agreed number of batches)."""
         if self.sharded:
             yield from itertools.islice(batches, self._n_steps)
@@ -171,7 +179,7 @@ class DataParallel:
             rows = rank_rows(n, self.rank, self.size)
             yield tuple(None if a is None else a[rows] for a in batch)
 
-    def reduce_gradients(self, gradients, loss, n_rows):
+    def reduce_gradients(self, gradients: np.ndarray, loss: float, n_rows: int) -> float:
         """Average ``gradients`` over ranks in place, weighted by rows; return the global loss.
 
         Parameters
@@ -200,7 +208,8 @@ class DataParallel:
         np.divide(buf[:size], buf[size + 1], out=gradients)
         return self._last_loss
 
-    def reduce_epoch(self, total, seen, metrics):
+    def reduce_epoch(self, total: float, seen: int, metrics: Sequence[Any]
+                     ) -> tuple[float, int]:
         """Sum the epoch's running loss total, row count and metric totals over ranks.
 
         Streaming metrics keep sums (hits and counts, sums of squares), so summing

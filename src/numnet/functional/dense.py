@@ -33,7 +33,8 @@ def dense(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def dense_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray, dW: np.ndarray | None = None,
-                   db: np.ndarray | None = None, input_grad: bool = True):
+                   db: np.ndarray | None = None, input_grad: bool = True
+                   ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """The chain rule for ``Y = X @ W + b``: ``(dL/dX, dL/dW, dL/db)``.
 
     Parameters

@@ -9,15 +9,21 @@ first average over the ``k`` outputs of a sample, so their gradients carry
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from numnet import _kernels as kernels
 from numnet.functional.activations import sigmoid
 from numnet.functional.softmax import softmax_and_log
 
+# An optional per-sample (or per-entry) array: sample weights and masks.
+MaybeArray = Optional[np.ndarray]
+
 
 # -- shared pieces ---------------------------------------------------------------
-def weighted_mean(per_sample: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+def weighted_mean(per_sample: np.ndarray, sample_weight: MaybeArray = None) -> float:
     """``sum_i w_i x_i / n`` for ``per_sample`` of shape (n_samples,) or (n_samples, 1).
 
     ``sum() / n`` rather than ``np.mean``: the same number, at a quarter of the
@@ -52,7 +58,7 @@ def _scale(G: np.ndarray, sample_weight, n_terms: int, reciprocal: bool = False)
     return G
 
 
-def one_hot(labels: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
+def one_hot(labels: np.ndarray, n_classes: int, dtype: DTypeLike = np.float64) -> np.ndarray:
     """Rows of shape (n_samples, n_classes) with a 1 in each label's column.
 
     Examples
@@ -67,7 +73,7 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
     return T
 
 
-def smooth_labels(T: np.ndarray, label_smoothing: float, mask: np.ndarray | None = None):
+def smooth_labels(T: np.ndarray, label_smoothing: float, mask: MaybeArray = None) -> np.ndarray:
     """``(1 - s) t + s / K``, with ``K`` the number of (allowed) classes of each sample.
 
     With a ``mask`` (bool, True = allowed) the ``s`` is shared among a
@@ -92,7 +98,7 @@ def _rows(targets: np.ndarray, n_classes: int, dtype) -> np.ndarray:
 
 
 # -- categorical cross-entropy ---------------------------------------------------
-def nll(log_P: np.ndarray, targets: np.ndarray, sample_weight=None) -> float:
+def nll(log_P: np.ndarray, targets: np.ndarray, sample_weight: MaybeArray = None) -> float:
     """Mean negative log-likelihood ``-sum_k t_k log p_k`` over samples.
 
     Parameters
@@ -117,7 +123,7 @@ def nll(log_P: np.ndarray, targets: np.ndarray, sample_weight=None) -> float:
     return -weighted_mean(log_likelihood, sample_weight)
 
 
-def nll_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None) -> np.ndarray:
+def nll_grad(P: np.ndarray, targets: np.ndarray, sample_weight: MaybeArray = None) -> np.ndarray:
     """``d nll / d p = -t / p / n``: the gradient with respect to the probabilities ``P``.
 
     ``P`` must hold no zeros (the loss classes clip it to ``eps`` first).
@@ -132,7 +138,8 @@ def nll_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None) -> np.ndarr
     return _scale(G, sample_weight, P.shape[0], reciprocal=True)
 
 
-def softmax_cross_entropy_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None):
+def softmax_cross_entropy_grad(P: np.ndarray, targets: np.ndarray,
+                               sample_weight: MaybeArray = None) -> np.ndarray:
     """``d/dz`` of cross-entropy through the softmax ``P = softmax(z)``: ``(p sum(t) - t) / n``.
 
     Notes
@@ -156,7 +163,8 @@ def softmax_cross_entropy_grad(P: np.ndarray, targets: np.ndarray, sample_weight
     return _scale(G, sample_weight, P.shape[0], reciprocal=True)
 
 
-def cross_entropy(logits: np.ndarray, targets: np.ndarray, *, mask=None, sample_weight=None,
+def cross_entropy(logits: np.ndarray, targets: np.ndarray, *, mask: MaybeArray = None,
+                  sample_weight: MaybeArray = None,
                   label_smoothing: float = 0.0) -> float:
     """Categorical cross-entropy of softmax(logits): ``mean_i -sum_k t_ik log p_ik``.
 
@@ -187,7 +195,8 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray, *, mask=None, sample_
     return nll(log_P, _targets(targets, logits, mask, label_smoothing), sample_weight)
 
 
-def cross_entropy_grad(logits: np.ndarray, targets: np.ndarray, *, mask=None, sample_weight=None,
+def cross_entropy_grad(logits: np.ndarray, targets: np.ndarray, *, mask: MaybeArray = None,
+                       sample_weight: MaybeArray = None,
                        label_smoothing: float = 0.0) -> np.ndarray:
     """``d cross_entropy / d logits = (softmax(z) - t) / n``; arguments as for :func:`cross_entropy`.
 
@@ -211,7 +220,8 @@ def _targets(targets, logits, mask, label_smoothing):
 
 
 # -- binary cross-entropy ----------------------------------------------------------
-def binary_cross_entropy(logits: np.ndarray, targets: np.ndarray, sample_weight=None) -> float:
+def binary_cross_entropy(logits: np.ndarray, targets: np.ndarray,
+                         sample_weight: MaybeArray = None) -> float:
     """``-(t log p + (1 - t) log(1 - p))`` with ``p = sigmoid(z)``, mean over outputs then samples.
 
     Parameters
@@ -236,7 +246,8 @@ def binary_cross_entropy(logits: np.ndarray, targets: np.ndarray, sample_weight=
     return weighted_mean(elementwise.mean(axis=1), sample_weight)
 
 
-def binary_cross_entropy_probs(P: np.ndarray, targets: np.ndarray, sample_weight=None) -> float:
+def binary_cross_entropy_probs(P: np.ndarray, targets: np.ndarray,
+                               sample_weight: MaybeArray = None) -> float:
     """Binary cross-entropy of probabilities ``P`` (clipped to ``[eps, 1 - eps]`` first).
 
     Examples
@@ -251,7 +262,8 @@ def binary_cross_entropy_probs(P: np.ndarray, targets: np.ndarray, sample_weight
     return weighted_mean(elementwise.mean(axis=1), sample_weight)
 
 
-def sigmoid_cross_entropy_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None):
+def sigmoid_cross_entropy_grad(P: np.ndarray, targets: np.ndarray,
+                               sample_weight: MaybeArray = None) -> np.ndarray:
     """``d/dz`` of binary cross-entropy through ``P = sigmoid(z)``: ``(p - t) / (n k)``.
 
     Notes
@@ -267,7 +279,8 @@ def sigmoid_cross_entropy_grad(P: np.ndarray, targets: np.ndarray, sample_weight
     return _scale(P - targets, sample_weight, P.size)
 
 
-def binary_cross_entropy_grad(logits: np.ndarray, targets: np.ndarray, sample_weight=None):
+def binary_cross_entropy_grad(logits: np.ndarray, targets: np.ndarray,
+                              sample_weight: MaybeArray = None) -> np.ndarray:
     """``d binary_cross_entropy / d logits = (sigmoid(z) - t) / (n k)``.
 
     Examples
@@ -279,7 +292,8 @@ def binary_cross_entropy_grad(logits: np.ndarray, targets: np.ndarray, sample_we
     return sigmoid_cross_entropy_grad(sigmoid(logits), targets, sample_weight)
 
 
-def binary_cross_entropy_probs_grad(P: np.ndarray, targets: np.ndarray, sample_weight=None):
+def binary_cross_entropy_probs_grad(P: np.ndarray, targets: np.ndarray,
+                                    sample_weight: MaybeArray = None) -> np.ndarray:
     """``d/dp`` of :func:`binary_cross_entropy_probs`: ``(p - t) / (p (1 - p)) / (n k)``.
 
     Examples
@@ -294,7 +308,7 @@ def binary_cross_entropy_probs_grad(P: np.ndarray, targets: np.ndarray, sample_w
 
 
 # -- regression ----------------------------------------------------------------------
-def mse(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
+def mse(y_pred: np.ndarray, y_true: np.ndarray, sample_weight: MaybeArray = None) -> float:
     """Mean squared error ``mean((y_pred - y_true)²)``; arrays of shape (n_samples, n_outputs).
 
     Examples
@@ -307,7 +321,8 @@ def mse(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
     return weighted_mean(np.mean(R * R, axis=1), sample_weight)
 
 
-def mse_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> np.ndarray:
+def mse_grad(y_pred: np.ndarray, y_true: np.ndarray,
+             sample_weight: MaybeArray = None) -> np.ndarray:
     """``d mse / d y_pred = 2 (y_pred - y_true) / (n k)``.
 
     Examples
@@ -320,7 +335,7 @@ def mse_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> np.n
     return _scale(2.0 * (y_pred - y_true), sample_weight, y_pred.size)
 
 
-def mae(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
+def mae(y_pred: np.ndarray, y_true: np.ndarray, sample_weight: MaybeArray = None) -> float:
     """Mean absolute error ``mean(|y_pred - y_true|)``.
 
     Examples
@@ -332,7 +347,8 @@ def mae(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
     return weighted_mean(np.mean(np.abs(y_pred - y_true), axis=1), sample_weight)
 
 
-def mae_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> np.ndarray:
+def mae_grad(y_pred: np.ndarray, y_true: np.ndarray,
+             sample_weight: MaybeArray = None) -> np.ndarray:
     """``d mae / d y_pred = sign(y_pred - y_true) / (n k)`` (0 at a tie: a subgradient).
 
     Examples
@@ -345,7 +361,8 @@ def mae_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> np.n
     return _scale(np.sign(y_pred - y_true), sample_weight, y_pred.size)
 
 
-def huber(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None, delta: float = 1.0) -> float:
+def huber(y_pred: np.ndarray, y_true: np.ndarray,
+          sample_weight: MaybeArray = None, delta: float = 1.0) -> float:
     """``r²/2`` for ``|r| <= delta``, else ``delta (|r| - delta/2)``, with ``r = y_pred - y_true``.
 
     Examples
@@ -360,7 +377,7 @@ def huber(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None, delta: flo
     return weighted_mean(elementwise.mean(axis=1), sample_weight)
 
 
-def huber_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None,
+def huber_grad(y_pred: np.ndarray, y_true: np.ndarray, sample_weight: MaybeArray = None,
                delta: float = 1.0) -> np.ndarray:
     """``d huber / d y_pred = clip(r, -delta, delta) / (n k)``.
 

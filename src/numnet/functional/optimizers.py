@@ -23,9 +23,10 @@ def adam_step_size(lr: float, t: int, beta_1: float = 0.9, beta_2: float = 0.999
     return lr * math.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)
 
 
-def adam_step(param, grad, m, v, t: int, lr: float = 0.001, beta_1: float = 0.9,
-              beta_2: float = 0.999, epsilon: float = 1e-7, weight_decay: float = 0.0,
-              v_hat=None):
+def adam_step(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+              lr: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+              epsilon: float = 1e-7, weight_decay: float = 0.0, v_hat: np.ndarray | None = None
+              ) -> tuple[np.ndarray, ...]:
     """One Adam step (AdamW with ``weight_decay``, AMSGrad with ``v_hat``).
 
     Parameters
@@ -76,8 +77,9 @@ def adam_step(param, grad, m, v, t: int, lr: float = 0.001, beta_1: float = 0.9,
     return (param, m, v) if v_hat is None else (param, m, v, denominator_v)
 
 
-def sgd_step(param, grad, lr: float = 0.01, velocity=None, momentum: float = 0.0,
-             nesterov: bool = False, weight_decay: float = 0.0):
+def sgd_step(param: np.ndarray, grad: np.ndarray, lr: float = 0.01,
+             velocity: np.ndarray | None = None, momentum: float = 0.0, nesterov: bool = False,
+             weight_decay: float = 0.0) -> tuple[np.ndarray, np.ndarray | None]:
     """One step of gradient descent, with optional (Nesterov) momentum and L2 weight decay.
 
     Parameters
@@ -122,8 +124,10 @@ def sgd_step(param, grad, lr: float = 0.01, velocity=None, momentum: float = 0.0
     return param + velocity, velocity
 
 
-def rmsprop_step(param, grad, mean_square, lr: float = 0.001, rho: float = 0.9,
-                 epsilon: float = 1e-7, velocity=None, momentum: float = 0.0):
+def rmsprop_step(param: np.ndarray, grad: np.ndarray, mean_square: np.ndarray,
+                 lr: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7,
+                 velocity: np.ndarray | None = None, momentum: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """One RMSprop step: divide by a running root-mean-square of the gradient.
 
     Returns ``(param, mean_square, velocity)`` (velocity None without momentum).
@@ -151,7 +155,8 @@ def rmsprop_step(param, grad, mean_square, lr: float = 0.001, rho: float = 0.9,
     return param + velocity, mean_square, velocity
 
 
-def adagrad_step(param, grad, accumulator, lr: float = 0.01, epsilon: float = 1e-7):
+def adagrad_step(param: np.ndarray, grad: np.ndarray, accumulator: np.ndarray, lr: float = 0.01,
+                 epsilon: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
     """One Adagrad step; returns ``(param, accumulator)``.
 
     Notes

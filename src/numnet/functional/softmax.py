@@ -7,13 +7,16 @@ the maths and its numerical care live.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from numnet import _kernels as kernels
 
 
 def softmax_and_log(Z: np.ndarray, mask: np.ndarray | None = None, axis: int = -1, *,
-                    with_log: bool = True, floor: bool = False):
+                    with_log: bool = True, floor: bool = False
+                    ) -> tuple[np.ndarray, Any]:  # (P, log P), or (P, None) without with_log
     """Softmax probabilities of ``Z`` and their logarithms, sharing one ``exp``.
 
     Parameters

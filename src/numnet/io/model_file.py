@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +159,7 @@ def _training_metadata(model) -> dict:
 
 
 # -- loading --------------------------------------------------------------------
-def load_model(path):
+def load_model(path: str | os.PathLike[str]) -> Any:  # a Sequential, plus file_info/metadata
     """Load a model written by :func:`save_model` (or ``model.save``).
 
     Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 import onnx
@@ -21,7 +22,8 @@ from numnet.onnx.graph import ONNX_TYPES, GraphBuilder
 MIN_OPSET = 13  # Softmax normalises one axis (not a flattened 2-D view) from opset 13
 
 
-def export(model, path, opset: int = 17, metadata: dict | None = None):
+def export(model: Any, path: str | os.PathLike[str], opset: int = 17,
+           metadata: dict | None = None) -> onnx.ModelProto:
     """Write ``model`` to ``path`` as an ONNX model and return the ``onnx.ModelProto``.
 
     Parameters
@@ -61,7 +63,7 @@ def export(model, path, opset: int = 17, metadata: dict | None = None):
     return proto
 
 
-def to_onnx(model, opset: int = 17, metadata: dict | None = None):
+def to_onnx(model: Any, opset: int = 17, metadata: dict | None = None) -> onnx.ModelProto:
     """The checked ``onnx.ModelProto`` of ``model``, not written to a file; see :func:`export`."""
     opset = _check_opset(opset)
     n_features, dtype = _check_model(model)

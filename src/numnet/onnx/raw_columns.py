@@ -24,6 +24,7 @@ text cell is encoded as all zeros.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 import onnx
@@ -44,7 +45,8 @@ MISSING_TEXT = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-
 REQUIRED = ("feature_columns", "numeric", "numeric_mean", "numeric_std", "categorical", "task")
 
 
-def export_raw(model, path, opset: int = 17, metadata: dict | None = None):
+def export_raw(model: Any, path: str | os.PathLike[str], opset: int = 17,
+               metadata: dict | None = None) -> onnx.ModelProto:
     """Write ``model`` with its CSV preprocessing to ``path`` as ONNX; return the ModelProto.
 
     Parameters
@@ -78,7 +80,7 @@ def export_raw(model, path, opset: int = 17, metadata: dict | None = None):
     return proto
 
 
-def to_onnx_raw(model, opset: int = 17, metadata: dict | None = None):
+def to_onnx_raw(model: Any, opset: int = 17, metadata: dict | None = None) -> onnx.ModelProto:
     """The checked ``onnx.ModelProto`` of ``export_raw``, not written to a file."""
     opset = _check_opset(opset)
     _, dtype = _check_model(model)

@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -52,7 +53,7 @@ _ARRAY_DTYPE = re.compile(r"[<>|=]?[iufbUO][0-9]{0,3}")
 _ARRAY_BYTES_PER_CHAR, _ARRAY_BYTES_EXTRA = 64, 1024
 
 
-def save_estimator(est, path) -> None:
+def save_estimator(est: MLPClassifier | MLPRegressor, path: str | os.PathLike[str]) -> None:
     """Write a fitted ``numnet.sklearn`` estimator to ``path``, atomically.
 
     Parameters
@@ -89,7 +90,7 @@ def save_estimator(est, path) -> None:
     write_archive(path, config, model_arrays(network))
 
 
-def load_estimator(path):
+def load_estimator(path: str | os.PathLike[str]) -> MLPClassifier | MLPRegressor:
     """Load an estimator written by :func:`save_estimator`.
 
     Returns
