@@ -10,7 +10,14 @@ import csv
 import math
 import os
 
+from typing import Any, Callable, Optional
+
 import numpy as np
+
+# The logs dict fit passes to every hook: metric name -> value (None before the first epoch).
+Logs = Optional[dict]
+# A LambdaCallback hook: a plain function, or None for no hook.
+Hook = Optional[Callable[..., Any]]
 
 
 class Callback:
@@ -20,25 +27,25 @@ class Callback:
     same prefixed with ``val_`` when there is validation data.
     """
 
-    model = None
+    model: Any = None  # the Sequential being trained, set by fit
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         """Called by ``fit`` before training, so that every hook can reach ``self.model``."""
         self.model = model
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs = None) -> None:
         """Called once when ``fit`` starts, before the first epoch (``logs`` is None)."""
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs = None) -> None:
         """Called once when training stops: after the last epoch, an early stop or Ctrl+C.
 
         Not called when training diverges (``TrainingDivergedError`` is raised instead).
         """
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         """Called at the start of epoch ``epoch`` (0-based), before its first batch."""
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         """Called after epoch ``epoch`` (0-based) and its validation pass; not after one cut by Ctrl+C.
 
         ``logs`` holds the epoch's mean ``loss``, each metric and, with validation
@@ -46,7 +53,7 @@ class Callback:
         ``self.model.stop_training = True`` here ends ``fit`` after this epoch.
         """
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: Logs = None) -> None:
         """Called after each mini-batch's optimizer step; ``batch`` counts from 0 in every epoch.
 
         ``logs`` holds the running mean ``loss`` and metrics of the epoch so far.
@@ -58,8 +65,9 @@ class Callback:
 class LambdaCallback(Callback):
     """A callback from plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``."""
 
-    def __init__(self, on_train_begin=None, on_train_end=None, on_epoch_begin=None,
-                 on_epoch_end=None, on_batch_end=None):
+    def __init__(self, on_train_begin: Hook = None, on_train_end: Hook = None,
+                 on_epoch_begin: Hook = None, on_epoch_end: Hook = None,
+                 on_batch_end: Hook = None) -> None:
         for hook, function in dict(on_train_begin=on_train_begin, on_train_end=on_train_end,
                                    on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
                                    on_batch_end=on_batch_end).items():
@@ -117,17 +125,21 @@ class EarlyStopping(_Monitor):
         Recorded on the model's ``History`` too, for plots.
     """
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+    best_epoch: Any  # None until an epoch improves
+    stopped_epoch: Any
+    best_weights: Any
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = False) -> None:
         super().__init__(monitor, min_delta, mode)
         self.patience = int(patience)
         self.restore_best_weights = restore_best_weights
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs = None) -> None:
         self._reset_best()
         self.wait, self.best_epoch, self.stopped_epoch, self.best_weights = 0, None, None, None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         value = self._value(logs)
         if self._improved(value, self.best):
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -140,7 +152,7 @@ class EarlyStopping(_Monitor):
                 self.model.stop_training = True
         self.model.history.best_epoch = self.best_epoch
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: Logs = None) -> None:
         history = self.model.history
         history.best_epoch, history.stopped_epoch = self.best_epoch, self.stopped_epoch
         if self.restore_best_weights and self.best_weights is not None:
@@ -150,21 +162,22 @@ class EarlyStopping(_Monitor):
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=1e-4, mode="auto",
-                 cooldown=0, min_lr=0.0, verbose=0):
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 min_delta: float = 1e-4, mode: str = "auto", cooldown: int = 0,
+                 min_lr: float = 0.0, verbose: int = 0) -> None:
         super().__init__(monitor, min_delta, mode)
         if not 0 < factor < 1:
             raise ValueError(f"ReduceLROnPlateau factor must be in (0, 1), got {factor}")
         self.factor, self.patience, self.cooldown = float(factor), int(patience), int(cooldown)
         self.min_lr, self.verbose = float(min_lr), verbose
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs = None) -> None:
         if not isinstance(self.model.optimizer.learning_rate, (int, float)):
             raise ValueError("ReduceLROnPlateau needs a constant learning rate, not a schedule")
         self._reset_best()
         self.wait = self.cooldown_left = 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         value = self._value(logs)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
@@ -189,10 +202,10 @@ class ReduceLROnPlateau(_Monitor):
 class LearningRateScheduler(Callback):
     """Set the learning rate at each epoch start to ``schedule(epoch, lr)``."""
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         self.schedule, self.verbose = schedule, verbose
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         optimizer = self.model.optimizer
         lr = float(self.schedule(epoch, optimizer.current_learning_rate))
         if not (np.isfinite(lr) and lr > 0):
@@ -218,14 +231,14 @@ class History(Callback):
         ``verbose``, and numnet's ``batch_size`` and ``initial_epoch``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.params: dict = {}
         self.best_epoch = self.stopped_epoch = None
         self.interrupted = False
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
@@ -261,8 +274,9 @@ class ModelCheckpoint(_Monitor):
         The files written, in order.
     """
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", min_delta=0.0,
-                 include_optimizer=True, verbose=0):
+    def __init__(self, filepath: str | os.PathLike[str], monitor: str = "val_loss",
+                 save_best_only: bool = False, mode: str = "auto", min_delta: float = 0.0,
+                 include_optimizer: bool = True, verbose: int = 0) -> None:
         super().__init__(monitor, min_delta, mode)
         self.filepath = os.fspath(filepath)
         if not self.filepath.endswith(".numnet"):
@@ -271,10 +285,10 @@ class ModelCheckpoint(_Monitor):
         self.save_best_only, self.include_optimizer, self.verbose = save_best_only, include_optimizer, verbose
         self.saved: list[str] = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs = None) -> None:
         self._reset_best()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         logs = logs or {}
         if self.save_best_only:
             value = self._value(logs)
@@ -299,18 +313,21 @@ class CSVLogger(Callback):
         Add rows to an existing file (without a second header) instead of replacing it.
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    _keys: Any  # the column names, fixed by the first epoch's logs
+
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",",
+                 append: bool = False) -> None:
         self.filename, self.separator, self.append = os.fspath(filename), separator, append
         self._keys = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Logs = None) -> None:
         self._keys = None
         # Appending to a file that has rows already: its header is there.
         self._has_header = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         if not self.append:
             open(self.filename, "w").close()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         logs = logs or {}
         if self._keys is None:
             self._keys = list(logs)

@@ -1,10 +1,12 @@
 """``Sequential``: a stack of layers, run forward and backward in order."""
 from __future__ import annotations
 
+import os
 import time
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
                                 check_weight_array)
@@ -53,7 +55,9 @@ class Sequential:
     (300, 3)
     """
 
-    def __init__(self, layers=None, dtype=None, random_state=None, name: str | None = None):
+    def __init__(self, layers: Sequence[Layer] | None = None, dtype: DTypeLike | None = None,
+                 random_state: int | np.random.Generator | None = None,
+                 name: str | None = None) -> None:
         self.layers: list[Layer] = []
         self.name = name or "sequential"
         self.dtype = check_float_dtype(dtype, "Sequential dtype")  # int32 would fail only in fit
@@ -189,7 +193,7 @@ class Sequential:
             self.build(self.n_features)
         return list(self._output_shapes)
 
-    def set_dtype(self, dtype) -> "Sequential":
+    def set_dtype(self, dtype: DTypeLike) -> "Sequential":
         """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack."""
         self.dtype = check_float_dtype(dtype, "dtype")
         for layer in self.layers:
@@ -211,6 +215,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """The number of trainable parameters (weights and biases of every layer)."""
         return int(sum(value.size for value in self.params.values()))
 
     def count_params(self) -> int:
@@ -239,13 +244,14 @@ class Sequential:
             target[...] = value
 
     # -- computation --------------------------------------------------------
-    def forward(self, X, training: bool = False, mask=None) -> np.ndarray:
+    def forward(self, X: ArrayLike, training: bool = False,
+                mask: ArrayLike | None = None) -> np.ndarray:
         """Run ``X`` (n_samples, n_features) through every layer; returns the last output."""
         return run_layers(self.layers, self._as_input(X), training, mask)
 
     __call__ = forward
 
-    def backward(self, dY) -> np.ndarray:
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """Backpropagate ``dL/dY`` (n_samples, n_outputs); fills every layer's ``grads``.
 
         Returns ``dL/dX`` of shape (n_samples, n_features).
@@ -254,7 +260,8 @@ class Sequential:
             dY = layer.backward(dY)
         return dY
 
-    def activations(self, X, training: bool = False, mask=None) -> dict[str, np.ndarray]:
+    def activations(self, X: ArrayLike, training: bool = False,
+                    mask: ArrayLike | None = None) -> dict[str, np.ndarray]:
         """Every layer's output for ``X``, keyed by layer name (in order), e.g. hidden activations."""
         plan = ForwardPlan(self.layers)
         return {layer.name: out for layer, out in plan.outputs(self._as_input(X), training, mask)}
@@ -267,7 +274,7 @@ class Sequential:
         self._ensure_built(X.shape[1])
         return X
 
-    def check_input(self, X, name: str = "X") -> np.ndarray:
+    def check_input(self, X: ArrayLike, name: str = "X") -> np.ndarray:
         """Validate ``X`` against the model and return it in the model's dtype.
 
         Builds the model from ``X``'s width if it is not built yet. Raises a
@@ -283,7 +290,8 @@ class Sequential:
             self._ensure_built(X.shape[1])
         return X
 
-    def predict(self, X, batch_size: int | None = None, mask=None, verbose=0) -> np.ndarray:
+    def predict(self, X: Any, batch_size: int | None = None, mask: Any = None,
+                verbose: int | str = 0) -> np.ndarray:
         """The network's outputs (probabilities for a softmax output), shape (n_samples, n_outputs).
 
         ``verbose=1`` (or 2) prints one line with the sample count and time; 0 and
@@ -311,7 +319,8 @@ class Sequential:
     def _predict_batch(self, X, mask):
         return run_layers(self.layers, X, training=False, mask=mask)
 
-    def predict_classes(self, X, batch_size: int | None = None, mask=None) -> np.ndarray:
+    def predict_classes(self, X: Any, batch_size: int | None = None,
+                        mask: ArrayLike | None = None) -> np.ndarray:
         """Predicted class labels (n_samples,): argmax of the outputs, or a 0.5 threshold.
 
         A sample whose ``mask`` row allows no class gets the label -1: it has no
@@ -331,7 +340,9 @@ class Sequential:
         return checker(mask, n_samples)
 
     # -- training -----------------------------------------------------------
-    def compile(self, loss="categorical_crossentropy", optimizer="adam", metrics=None) -> "Sequential":
+    def compile(self, loss: str | Loss = "categorical_crossentropy",
+                optimizer: str | Optimizer = "adam",
+                metrics: Sequence[Any] | None = None) -> "Sequential":
         """Choose the loss, the optimizer and the metrics, by object or by registry name.
 
         Examples: ``loss="mse"``, ``optimizer="adam"`` or ``Adam(learning_rate=1e-3)``,
@@ -346,10 +357,13 @@ class Sequential:
         self.metrics = name_metrics_as_given(get_metrics(metrics), metrics)
         return self
 
-    def fit(self, X, y=None, epochs=1, batch_size=32, shuffle=True, validation_data=None,
-            validation_split=0.0, sample_weight=None, class_weight=None, callbacks=None,
-            verbose="auto", random_state=None, mask=None, initial_epoch=0, shuffle_before_split=False,
-            strategy=None):
+    def fit(self, X: Any, y: ArrayLike | None = None, epochs: int = 1, batch_size: int = 32,
+            shuffle: bool = True, validation_data: tuple | Any = None,
+            validation_split: float = 0.0, sample_weight: ArrayLike | None = None,
+            class_weight: dict | str | None = None, callbacks: Sequence[Any] | None = None,
+            verbose: int | str = "auto", random_state: int | np.random.Generator | None = None,
+            mask: ArrayLike | None = None, initial_epoch: int = 0,
+            shuffle_before_split: bool = False, strategy: Any = None) -> Any:
         """Train with mini-batch gradient descent; returns a :class:`History`.
 
         Parameters
@@ -404,8 +418,10 @@ class Sequential:
             verbose=verbose, random_state=random_state, mask=mask, initial_epoch=initial_epoch,
             shuffle_before_split=shuffle_before_split, strategy=strategy)
 
-    def evaluate(self, X, y=None, sample_weight=None, mask=None, batch_size: int | None = None,
-                 verbose=0, return_dict: bool = True):
+    def evaluate(self, X: Any, y: ArrayLike | None = None, sample_weight: ArrayLike | None = None,
+                 mask: ArrayLike | None = None, batch_size: int | None = None,
+                 verbose: int | str = 0, return_dict: bool = True
+                 ) -> dict[str, float] | list[float] | float:
         """Loss and metrics on ``(X, y)``, as a dict ``{"loss": ..., "accuracy": ...}``.
 
         ``return_dict=False`` gives Keras' list ``[loss, metric, ...]`` (the loss alone
@@ -421,11 +437,14 @@ class Sequential:
             report("evaluate", n_rows, time.perf_counter() - started, result)
         return evaluate_output(result, return_dict)
 
-    def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(self, x: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                       class_weight: dict | str | None = None, return_dict: bool = False
+                       ) -> dict[str, float] | list[float] | float:
         """One optimizer step on ``(x, y)`` as a single batch; returns the loss (and metrics)."""
         return train_on_batch(self, x, y, sample_weight, class_weight, return_dict)
 
-    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+    def test_on_batch(self, x: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                      return_dict: bool = False) -> dict[str, float] | list[float] | float:
         """Loss (and metrics) of ``(x, y)`` as a single batch, without training."""
         return test_on_batch(self, x, y, sample_weight, return_dict)
 
@@ -435,7 +454,7 @@ class Sequential:
                          if hasattr(layer, "regularization_loss")))
 
     # -- description --------------------------------------------------------
-    def summary(self, print_fn=print):
+    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print a table of layers, output shapes, parameter shapes and counts; returns None.
 
         As in Keras, ``summary()`` prints and returns nothing (a notebook then shows the
@@ -474,7 +493,7 @@ class Sequential:
             "metrics": [getattr(metric, "registry_name", metric.name) for metric in self.metrics],
         }
 
-    def save(self, path, include_optimizer: bool = True) -> None:
+    def save(self, path: str | os.PathLike[str], include_optimizer: bool = True) -> None:
         """Write the model to a ``.numnet`` file (atomically); ``numnet.load(path)`` reads it back.
 
         The file holds the config and the arrays, never a pickle; with
