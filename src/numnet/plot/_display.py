@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +15,8 @@ class ShortRepr:
     A notebook prints the repr of a cell's last value under the figure; the
     dataclass default would dump every weight array there.
     """
+
+    figure: Any  # every display has the matplotlib Figure it drew on (a dataclass field)
 
     def __repr__(self) -> str:
         parts = [f"{f.name}={brief(getattr(self, f.name))}" for f in dataclasses.fields(self)  # type: ignore[arg-type]

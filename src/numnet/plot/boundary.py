@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet.plot._display import (ShortRepr, axes_or_new, class_colors, class_probabilities, labels_of,
                                   require_built)
@@ -31,8 +34,8 @@ class BoundaryDisplay(ShortRepr):
         Accuracy on the plotted ``(X, y)``.
     """
 
-    ax: object
-    figure: object
+    ax: Any  # matplotlib Axes (matplotlib is imported lazily)
+    figure: Any  # matplotlib Figure
     xx: np.ndarray
     yy: np.ndarray
     probabilities: np.ndarray
@@ -48,8 +51,9 @@ class BoundaryDisplay(ShortRepr):
         return np.unique(self.predicted).tolist()
 
 
-def decision_boundary(model, X, y, ax=None, resolution: int = 200, padding: float = 0.1,
-                      title: str | None = None):
+def decision_boundary(model: Any, X: ArrayLike, y: ArrayLike, ax: Any = None,
+                      resolution: int = 200, padding: float = 0.1,
+                      title: str | None = None) -> BoundaryDisplay:
     """Shade the plane by the class ``model`` predicts, and draw the data on top.
 
     Parameters

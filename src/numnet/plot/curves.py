@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import Any, Sequence
+
 import numpy as np
 
 from numnet.plot._display import ShortRepr
@@ -32,18 +34,20 @@ class HistoryDisplay(ShortRepr):
     """
 
     axes: list
-    figure: object
+    figure: Any  # matplotlib Figure
     lines: dict = field(default_factory=dict)
     best_epoch: int | None = None
     stopped_epoch: int | None = None
     log_scale: bool = False
 
     @property
-    def ax(self):
+    def ax(self) -> Any:
+        """The loss axes (a matplotlib ``Axes``): ``axes[0]``."""
         return self.axes[0]
 
 
-def history(history, ax=None, metrics=None, log_scale="auto", title: str | None = None):
+def history(history: Any, ax: Any = None, metrics: Sequence[str] | None = None,
+            log_scale: bool | str = "auto", title: str | None = None) -> HistoryDisplay:
     """Plot the loss (and metrics) of a ``fit`` per epoch.
 
     Parameters

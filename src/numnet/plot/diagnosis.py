@@ -10,7 +10,10 @@ import copy
 
 from dataclasses import dataclass, field
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet.plot._display import ShortRepr, require_built
 
@@ -42,6 +45,7 @@ class Diagnosis(ShortRepr):
 
     @property
     def text(self) -> str:
+        """The diagnosis as plain text: one line per finding, then the hints."""
         lines = ["Network diagnosis", "-----------------"]
         for name, fraction in self.dead_relu.items():
             lines.append(f"{name}: {fraction:.0%} of ReLU units are dead (0 for every sample)")
@@ -57,7 +61,7 @@ class Diagnosis(ShortRepr):
         return self.text
 
 
-def diagnose(model, X, y=None) -> Diagnosis:
+def diagnose(model: Any, X: ArrayLike, y: ArrayLike | None = None) -> Diagnosis:
     """Check a network for dead ReLUs, saturated sigmoid/tanh units and bad gradients.
 
     Parameters

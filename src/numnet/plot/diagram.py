@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from typing import Any, Sequence
+
 import numpy as np
 
 from numnet.model.summary import ensure_built
@@ -60,8 +62,8 @@ class NetworkDisplay(ShortRepr):
     caption : str
     """
 
-    ax: object
-    figure: object
+    ax: Any  # matplotlib Axes (matplotlib is imported lazily)
+    figure: Any  # matplotlib Figure
     columns: list
     layer_widths: list
     shown_widths: list
@@ -71,8 +73,11 @@ class NetworkDisplay(ShortRepr):
     caption: str
 
 
-def network(model, ax=None, max_neurons: int = 10, X_shape=None, n_samples: int | None = None,
-            weights="auto", input_names=None, output_names=None, title: str | None = None):
+def network(model: Any, ax: Any = None, max_neurons: int = 10,
+            X_shape: tuple[int, ...] | None = None, n_samples: int | None = None,
+            weights: bool | str = "auto", input_names: Sequence[str] | None = None,
+            output_names: Sequence[str] | None = None,
+            title: str | None = None) -> NetworkDisplay:
     """Draw ``model`` neuron by neuron.
 
     Parameters

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet.plot._display import (ShortRepr, axes_or_new, class_probabilities, labels_of,
                                   require_built)
@@ -22,8 +25,8 @@ class ConfusionMatrixDisplay(ShortRepr):
     class_names : list of str
     """
 
-    ax: object
-    figure: object
+    ax: Any  # matplotlib Axes (matplotlib is imported lazily)
+    figure: Any  # matplotlib Figure
     matrix: np.ndarray
     accuracy: float
     class_names: list
@@ -42,8 +45,8 @@ class PredictionDisplay(ShortRepr):
     rmse : float
     """
 
-    ax: object
-    figure: object
+    ax: Any  # matplotlib Axes (matplotlib is imported lazily)
+    figure: Any  # matplotlib Figure
     y_true: np.ndarray
     y_pred: np.ndarray
     r2: float
@@ -63,8 +66,9 @@ def confusion_counts(y_true, y_pred, n_classes: int) -> np.ndarray:
     return matrix
 
 
-def confusion_matrix(model, X, y, ax=None, class_names=None, normalize: bool = False,
-                     title: str | None = None):
+def confusion_matrix(model: Any, X: ArrayLike, y: ArrayLike, ax: Any = None,
+                     class_names: Sequence[str] | None = None, normalize: bool = False,
+                     title: str | None = None) -> ConfusionMatrixDisplay:
     """Draw how often each true class is predicted as each class.
 
     Parameters
@@ -112,7 +116,8 @@ def _annotate(ax, matrix, shown):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=color, fontsize=size)
 
 
-def predicted_vs_actual(model, X, y, ax=None, title: str | None = None):
+def predicted_vs_actual(model: Any, X: ArrayLike, y: ArrayLike, ax: Any = None,
+                        title: str | None = None) -> PredictionDisplay:
     """Scatter the model's predictions against the true values of a regression.
 
     Points on the diagonal are perfect predictions.

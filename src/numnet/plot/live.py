@@ -8,8 +8,11 @@ each redraw (``path``), which an image viewer or an editor preview reloads.
 from __future__ import annotations
 
 import io
+import os
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet.model.callbacks import Callback
 from numnet.model.progress import in_notebook
@@ -56,7 +59,14 @@ class LiveHistory(Callback):
     ('file', 2, True)
     """
 
-    def __init__(self, X=None, y=None, every: int = 1, path=None, resolution: int = 80):
+    # Set by on_train_begin and the epochs; declared so the type checker knows they vary.
+    X: Any
+    y: Any
+    target: Any
+    _last_epoch: Any
+
+    def __init__(self, X: ArrayLike | None = None, y: ArrayLike | None = None, every: int = 1,
+                 path: str | os.PathLike[str] | None = None, resolution: int = 80) -> None:
         if (X is None) != (y is None):
             raise ValueError("LiveHistory needs both X and y to draw a decision boundary, or neither; "
                              "pass LiveHistory(X, y) or LiveHistory()")
@@ -70,7 +80,8 @@ class LiveHistory(Callback):
         self.figure, self.n_draws, self.target = None, 0, None
         self._handle = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Choose where to draw (notebook, window or PNG file) and open the figure."""
         self.target = _target(self.path)
         if self.target == "file" and self.path is None:
             self.path = DEFAULT_PATH
@@ -78,16 +89,18 @@ class LiveHistory(Callback):
         self.figure, self._axes = self._make_figure()
         self._last_epoch = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Redraw every ``every`` epochs."""
         self._last_epoch = epoch
         if (len(self.model.history.epoch)) % self.every == 0:
             self.redraw()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Redraw once more if the last epoch fell between two redraws."""
         if self._last_epoch is not None and len(self.model.history.epoch) % self.every:
             self.redraw()  # the last epoch always shows
 
-    def redraw(self):
+    def redraw(self) -> None:
         """Draw the history so far (and the boundary) and show it where :attr:`target` says."""
         for ax in self._axes:
             ax.clear()

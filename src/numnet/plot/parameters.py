@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
 
 from numnet.plot._display import ShortRepr, require_built
@@ -23,12 +25,12 @@ class WeightsDisplay(ShortRepr):
     """
 
     axes: np.ndarray
-    figure: object
+    figure: Any  # matplotlib Figure
     layer_names: list
     grad_norms: dict
 
 
-def weights(model, ax=None, bins: int = 30):
+def weights(model: Any, ax: Any = None, bins: int = 30) -> WeightsDisplay:
     """Draw, per layer, a histogram of its parameters and one of its last gradients.
 
     Parameters
