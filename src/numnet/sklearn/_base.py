@@ -13,7 +13,10 @@ from __future__ import annotations
 import threading
 import warnings
 
+from typing import TypeVar
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
@@ -29,6 +32,9 @@ _TRACKERS = ("loss_curve_", "best_loss_", "validation_scores_", "best_validation
 # numnet layers cache their last input and output on themselves, so two threads predicting
 # with one estimator at once would overwrite each other's caches; predictions take turns.
 _PREDICT_LOCK = threading.Lock()
+
+# fit returns the estimator it was called on, typed as its own class.
+_MLP = TypeVar("_MLP", bound="BaseMLP")
 
 
 class BaseMLP(BaseEstimator):
@@ -88,7 +94,8 @@ class BaseMLP(BaseEstimator):
             _network.copy_into(targets[i], value, f"{kind}[{i}]")
 
     # -- fitting --------------------------------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(self: _MLP, X: ArrayLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> _MLP:
         """Fit the network to ``X`` (n_samples, n_features) and ``y``.
 
         Parameters

@@ -1,7 +1,10 @@
 """``MLPClassifier``: scikit-learn's multi-layer perceptron classifier, on numnet's core."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -120,13 +123,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     [(4, 16), (16, 3)]
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, batch_norm=False, class_weight=None):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | np.random.Generator | None = None,
+                 tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: int = 10, max_fun: int = 15000, dropout: float = 0.0,
+                 batch_norm: bool = False, 
+                 class_weight: dict | str | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -198,7 +206,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return True
 
     # -- prediction -----------------------------------------------------------------------
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted labels: shape (n_samples,), or (n_samples, n_labels) for multilabel."""
         return self._predict(X)
 
@@ -206,14 +214,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         output = self._forward(X, check_input)
         return self._label_binarizer.inverse_transform(output)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns ordered as ``classes_``."""
         proba = self._forward(X)
         if proba.shape[1] == 1:  # binary: the network outputs P(classes_[1]) only
             proba = np.hstack([1 - proba, proba])
         return proba
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log(predict_proba(X))``, shape (n_samples, n_classes)."""
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
