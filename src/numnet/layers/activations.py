@@ -7,6 +7,8 @@ needs; ``backward`` multiplies the incoming gradient by the local derivative
 """
 from __future__ import annotations
 
+import numpy as np
+
 from numnet import functional as F
 from numnet.functional import log_softmax, sigmoid, softmax  # noqa: F401  (public here too)
 from numnet.layers.base import Layer
@@ -16,7 +18,8 @@ from numnet.registry import ACTIVATIONS, LAYERS
 class Activation(Layer):
     """Base for parameter-free, shape-preserving layers."""
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data (see :meth:`Layer.get_config`)."""
         return {"name": self.name}
 
 
@@ -25,12 +28,35 @@ class Activation(Layer):
 class ReLU(Activation):
     """``max(0, x)``; derivative 1 where the output is positive, else 0."""
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``max(0, X)``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         Y = F.relu(X)
         self._keep(training, Y=Y)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY * (Y > 0)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.relu_backward(dY, self._cached("Y"))
 
 
@@ -39,20 +65,44 @@ class ReLU(Activation):
 class LeakyReLU(Activation):
     """``x`` for ``x > 0`` else ``alpha * x``; derivative 1 or ``alpha``."""
 
-    def __init__(self, alpha: float = 0.01, name=None):
+    def __init__(self, alpha: float = 0.01, name: str | None = None) -> None:
         super().__init__(name=name)
         if not alpha >= 0:
             raise ValueError(f"LeakyReLU alpha must be >= 0, got {alpha}")
         self.alpha = float(alpha)
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``X`` where positive, else ``alpha * X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         self._keep(training, X=X)
         return F.leaky_relu(X, self.alpha)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY`` where ``X > 0``, else ``alpha * dY`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.leaky_relu_backward(dY, self._cached("X"), self.alpha)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data (see :meth:`Layer.get_config`)."""
         return {"name": self.name, "alpha": self.alpha}
 
 
@@ -61,19 +111,43 @@ class LeakyReLU(Activation):
 class ELU(Activation):
     """``x`` for ``x > 0`` else ``alpha * (exp(x) - 1)``; derivative 1 or ``y + alpha``."""
 
-    def __init__(self, alpha: float = 1.0, name=None):
+    def __init__(self, alpha: float = 1.0, name: str | None = None) -> None:
         super().__init__(name=name)
         self.alpha = float(alpha)
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``X`` where positive, else ``alpha * (exp(X) - 1)``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         Y = F.elu(X, self.alpha)
         self._keep(training, X=X, Y=Y)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY`` where ``X > 0``, else ``dY * (Y + alpha)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.elu_backward(dY, self._cached("X"), self._cached("Y"), self.alpha)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data (see :meth:`Layer.get_config`)."""
         return {"name": self.name, "alpha": self.alpha}
 
 
@@ -91,12 +165,35 @@ class GELU(Activation):
     ``±10`` (see :func:`numnet.functional.gelu`), so ``x³`` never overflows.
     """
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``0.5 X (1 + tanh(u))``, element-wise.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         tanh_u = F.gelu_tanh(X)  # kept: the backward needs it too
         self._keep(training, X=X, tanh_u=tanh_u)
         return 0.5 * X * (1.0 + tanh_u)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY * (0.5 (1 + tanh u) + 0.5 X (1 - tanh² u) du/dX)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.gelu_backward(dY, self._cached("X"), self._cached("tanh_u"))
 
 
@@ -105,12 +202,35 @@ class GELU(Activation):
 class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; derivative ``y (1 - y)``; stable for x of ±1e4."""
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``1 / (1 + exp(-X))``, element-wise.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         Y = F.sigmoid(X)
         self._keep(training, Y=Y)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY * Y * (1 - Y)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.sigmoid_backward(dY, self._cached("Y"))
 
 
@@ -119,12 +239,35 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     """``tanh(x)``; derivative ``1 - y²``."""
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``tanh(X)``, element-wise.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         Y = F.tanh(X)
         self._keep(training, Y=Y)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY * (1 - Y²)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.tanh_backward(dY, self._cached("Y"))
 
 
@@ -133,11 +276,34 @@ class Tanh(Activation):
 class Softplus(Activation):
     """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``; derivative ``sigmoid(x)``."""
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``log(1 + exp(X))``, element-wise.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         self._keep(training, X=X)
         return F.softplus(X)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY * sigmoid(X)`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.softplus_backward(dY, self._cached("X"))
 
 
@@ -146,10 +312,33 @@ class Softplus(Activation):
 class Identity(Activation):
     """``x``: the output of a regression network; derivative 1."""
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``X`` itself (no copy).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         return X
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``dY`` itself (the derivative is 1) (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return dY
 
 
@@ -180,17 +369,41 @@ class Softmax(Activation):
     array([[1., 0., 0.]])
     """
 
-    def __init__(self, axis: int = -1, name=None):
+    def __init__(self, axis: int = -1, name: str | None = None) -> None:
         super().__init__(name=name)
         self.axis = int(axis)
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Probabilities along ``axis``; each row sums to 1.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            Keep what :meth:`backward` needs; inference keeps nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         Y = F.softmax(X, axis=self.axis)
         self._keep(training, Y=Y)
         return Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` = ``Y * (dY - sum(dY * Y, axis))``, the softmax Jacobian times ``dY`` (the chain rule).
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_features)
+            ``dL/dY``.
+
+        Returns
+        -------
+        dX : ndarray of shape (n_samples, n_features)
+        """
         return F.softmax_backward(dY, self._cached("Y"), self.axis)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data (see :meth:`Layer.get_config`)."""
         return {"name": self.name, "axis": self.axis}

@@ -44,6 +44,7 @@ has one.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from numnet._validation import check_float_dtype
 from numnet.registry import LAYERS, serialize  # noqa: F401  (re-exported for subclasses)
@@ -68,7 +69,7 @@ class Layer:
 
     trainable = True
 
-    def __init__(self, name: str | None = None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: DTypeLike | None = None) -> None:
         self.name = name
         self.dtype = check_float_dtype(dtype, f"{type(self).__name__} dtype")  # int32: refused here, not in fit
         self.params: dict[str, np.ndarray] = {}
@@ -110,7 +111,7 @@ class Layer:
         return state
 
     # -- shapes -------------------------------------------------------------
-    def build(self, input_shape: tuple, dtype=None) -> None:
+    def build(self, input_shape: tuple, dtype: DTypeLike | None = None) -> None:
         """Create parameters for inputs of shape ``(n_samples, *input_shape)``.
 
         ``input_shape`` excludes the batch dimension, e.g. ``(n_inputs,)``.
@@ -126,6 +127,7 @@ class Layer:
 
     @property
     def output_shape(self) -> tuple | None:
+        """Shape of one output sample, e.g. ``(n_neurons,)``; None before the layer is built."""
         return None if self.input_shape is None else self.compute_output_shape(self.input_shape)
 
     def _ensure_built(self, X: np.ndarray) -> None:
@@ -154,7 +156,8 @@ class Layer:
         """
         raise NotImplementedError("subclasses implement backward")
 
-    def __call__(self, X, training: bool = False):
+    def __call__(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``layer(X)`` is ``layer.forward(X, training)``: (n_samples, n_inputs) -> (n_samples, n_outputs)."""
         return self.forward(X, training=training)
 
     def regularization_loss(self) -> float:
@@ -162,7 +165,7 @@ class Layer:
         return 0.0
 
     # -- dtype and config ---------------------------------------------------
-    def set_dtype(self, dtype) -> None:
+    def set_dtype(self, dtype: DTypeLike) -> None:
         """Convert parameters, gradients and state to ``dtype`` (e.g. float64 for gradcheck)."""
         self.dtype = check_float_dtype(dtype, "dtype")
         for store in (self.params, self.grads, self.state):
@@ -180,6 +183,7 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
+        """Rebuild a layer from :meth:`get_config`'s dict (weights are set separately)."""
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from numnet.layers.base import Layer
 from numnet.registry import LAYERS
@@ -36,7 +37,7 @@ class BatchNorm(Layer):
     stats_reducer = None
 
     def __init__(self, n_features: int | None = None, momentum: float = 0.9, eps: float = 1e-5,
-                 dtype=None, name=None):
+                 dtype: DTypeLike | None = None, name: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum}")
@@ -46,14 +47,28 @@ class BatchNorm(Layer):
         if n_features is not None:
             self.build((n_features,), dtype)
 
-    def build(self, input_shape, dtype=None):
+    def build(self, input_shape: tuple, dtype: DTypeLike | None = None) -> None:
+        """Create ``gamma`` (ones), ``beta`` (zeros) and the running statistics, each (n_features,)."""
         super().build(input_shape, dtype)
         n = self.n_features = int(input_shape[-1])
         self.params = {"gamma": np.ones(n, self.dtype), "beta": np.zeros(n, self.dtype)}
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self.state = {"running_mean": np.zeros(n, self.dtype), "running_var": np.ones(n, self.dtype)}
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """``gamma * (X - mean) / sqrt(var + eps) + beta``, per feature.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        training : bool, default False
+            True: normalise with this batch's mean and variance and update the running
+            statistics; False: use the running statistics and change nothing.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_features)
+        """
         self._ensure_built(X)
         if training:
             mean, var = X.mean(axis=0), X.var(axis=0)
@@ -69,7 +84,7 @@ class BatchNorm(Layer):
         self._keep(training, inv_std=inv_std, X_hat=X_hat)
         return X_hat * self.params["gamma"] + self.params["beta"]
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
         """Gradient through the batch statistics.
 
         Notes
@@ -90,6 +105,7 @@ class BatchNorm(Layer):
         return inv_std * (d_hat - d_hat.sum(axis=0) / n
                                 - X_hat * (d_hat * X_hat).sum(axis=0) / n)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the layer."""
         return {"name": self.name, "n_features": self.n_features, "momentum": self.momentum,
                 "eps": self.eps, "dtype": None if self.dtype is None else self.dtype.name}

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any, Callable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from numnet import functional as F
 from numnet._validation import check_allocation, check_random_state
@@ -57,11 +59,15 @@ class Dense(Layer):
     (300, 3)
     """
 
+    weight_init: Any  # as given: a name, a function or an initializer object
+
     def __init__(self, n_inputs: int | None = None, n_neurons: int | None = None,
-                 weight_init="glorot", init_scale: float | None = None,
+                 weight_init: str | Callable[..., np.ndarray] = "glorot",
+                 init_scale: float | None = None,
                  l1: float = 0.0, l2: float = 0.0, bias_l1: float = 0.0, bias_l2: float = 0.0,
-                 random_state=None, dtype=None, name: str | None = None, activation=None,
-                 input_shape=None):
+                 random_state: int | np.random.Generator | None = None, dtype: DTypeLike | None = None,
+                 name: str | None = None, activation: str | Layer | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         if n_neurons is None:  # Dense(n_neurons): infer the inputs later
             n_inputs, n_neurons = None, n_inputs
@@ -83,7 +89,14 @@ class Dense(Layer):
             self.build((self.n_inputs,), dtype)
 
     # -- parameters ---------------------------------------------------------
-    def build(self, input_shape, dtype=None):
+    def build(self, input_shape: tuple, dtype: DTypeLike | None = None) -> None:
+        """Draw the weights (n_inputs, n_neurons) with ``weight_init``; zero the biases (n_neurons,).
+
+        Raises
+        ------
+        ValueError
+            If ``input_shape`` disagrees with the ``n_inputs`` given to the constructor.
+        """
         n_inputs = int(input_shape[-1])
         if self.n_inputs is not None and n_inputs != self.n_inputs:
             raise ValueError(f"Dense layer {self.name or ''} expects {self.n_inputs} inputs, got {n_inputs}")
@@ -106,7 +119,7 @@ class Dense(Layer):
             raise ValueError(f"weight_init returned shape {weights.shape}, expected {shape}")
         return weights
 
-    def reseed_initial_weights(self, seed) -> bool:
+    def reseed_initial_weights(self, seed: int | np.random.Generator | None) -> bool:
         """Redraw the weights from ``seed`` if they are still this layer's unseeded first draw.
 
         ``Sequential(random_state=...)`` calls this for layers created without a
@@ -143,11 +156,12 @@ class Dense(Layer):
     def biases(self, value):
         _assign(self.params["biases"], value, "biases")
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """``(n_neurons,)``, whatever the input width."""
         return (self.n_neurons,)
 
     # -- computation --------------------------------------------------------
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """``X`` (n_samples, n_inputs) -> ``X @ W + b`` (n_samples, n_neurons)."""
         if self.activation is not None:
             _refuse_pending_activation(self)
@@ -155,7 +169,7 @@ class Dense(Layer):
         self._keep(training, X=X)  # backward needs the input for dL/dW = X.T @ dY
         return F.dense(X, self.params["weights"], self.params["biases"])
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> Any:  # dL/dX (n_samples, n_inputs); None: input_grad off
         """Chain rule for ``Y = X @ W + b``.
 
         Notes
@@ -184,7 +198,7 @@ class Dense(Layer):
         if self.bias_l2:
             grads["biases"] += 2.0 * self.bias_l2 * b
 
-    def regularization_loss(self):
+    def regularization_loss(self) -> float:
         """``l1*sum|W| + l2*sum W² + bias_l1*sum|b| + bias_l2*sum b²``."""
         W, b = self.params["weights"], self.params["biases"]
         total = 0.0
@@ -198,7 +212,8 @@ class Dense(Layer):
             total += self.bias_l2 * float(np.square(b).sum())
         return total
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the layer."""
         init = self.weight_init
         if not isinstance(init, str) and hasattr(init, "get_config"):
             init = serialize(init)
@@ -212,7 +227,8 @@ class Dense(Layer):
                 **({} if self.activation is None else {"activation": serialize(self.activation)})}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> "Dense":
+        """Rebuild a Dense layer from :meth:`get_config` (a serialized ``weight_init`` included)."""
         config = dict(config)
         if isinstance(config.get("weight_init"), dict):
             config["weight_init"] = INITIALIZERS.get(config["weight_init"])

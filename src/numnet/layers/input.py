@@ -35,7 +35,7 @@ class Input:
     (2, Input(shape=(64,)))
     """
 
-    def __init__(self, shape, name: str | None = None):
+    def __init__(self, shape: int | tuple[int], name: str | None = None) -> None:
         self.n_features = input_width(shape, "Input shape")
         self.shape = (self.n_features,)
         self.name = name

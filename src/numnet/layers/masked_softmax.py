@@ -16,13 +16,14 @@ Three entry points share the maths of :func:`numnet.functional.softmax_and_log`:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet import functional as F
 from numnet.layers.activations import Activation
 from numnet.registry import LAYERS
 
 
-def check_mask(mask, n_samples: int | None = None, n_classes: int | None = None,
+def check_mask(mask: ArrayLike, n_samples: int | None = None, n_classes: int | None = None,
                name: str = "mask") -> np.ndarray:
     """Validate a mask of shape (n_samples, n_classes) and return it as a bool array.
 
@@ -58,7 +59,7 @@ def check_mask(mask, n_samples: int | None = None, n_classes: int | None = None,
     return _as_bool(arr, name)
 
 
-def masked_softmax(logits, mask=None, axis: int = -1) -> np.ndarray:
+def masked_softmax(logits: ArrayLike, mask: ArrayLike | None = None, axis: int = -1) -> np.ndarray:
     """Softmax of ``logits`` over the allowed entries of ``mask``; masked entries are exactly 0.
 
     Parameters
@@ -134,11 +135,12 @@ class MaskedSoftmax(Activation):
 
     accepts_mask = True
 
-    def __init__(self, axis: int = -1, name=None):
+    def __init__(self, axis: int = -1, name: str | None = None) -> None:
         super().__init__(name=name)
         self.axis = int(axis)
 
-    def forward(self, X, mask=None, training=False):
+    def forward(self, X: ArrayLike, mask: ArrayLike | None = None,  # type: ignore[override]
+                training: bool = False) -> np.ndarray:
         """Masked probabilities (n_samples, n_classes); ``mask`` of the same shape or None."""
         X = np.asarray(X)
         if mask is not None:
@@ -148,19 +150,34 @@ class MaskedSoftmax(Activation):
         self._keep(training, Y=Y)
         return Y
 
-    def __call__(self, X, mask=None, training=False):
+    def __call__(self, X: ArrayLike, mask: ArrayLike | None = None,  # type: ignore[override]
+                 training: bool = False) -> np.ndarray:
+        """``layer(X, mask)`` is ``layer.forward(X, mask, training)``."""
         return self.forward(X, mask=mask, training=training)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """``dL/dZ = P * (dY - sum(dY * P))`` along ``axis``, with ``P`` the forward's output.
+
+        Masked classes have ``P = 0``, so their gradient is exactly 0.
+
+        Parameters
+        ----------
+        dY : ndarray of shape (n_samples, n_classes)
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_classes)
+        """
         # Chain rule through the softmax over the allowed classes; p = 0 on masked ones.
         return F.softmax_backward(dY, self._cached("Y"), self.axis)
 
-    def check_mask(self, mask, n_samples: int) -> np.ndarray:
+    def check_mask(self, mask: ArrayLike, n_samples: int) -> np.ndarray:
         """Validate a user's mask for ``n_samples`` rows of this layer's classes; return bool."""
         n_classes = None if self.input_shape is None else self.input_shape[-1]
         return check_mask(mask, n_samples, n_classes)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the layer."""
         return {"name": self.name, "axis": self.axis}
 
 
