@@ -230,3 +230,24 @@ def test_softmax_cross_entropy_gradient_equals_the_fused_loss(rng, dtype):
     np.testing.assert_array_equal(Z, expected_grad)  # Z now holds (P - T) / m, bit for bit
     np.testing.assert_array_equal(buffers.P, P)
     assert loss == pytest.approx(expected_loss, rel=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_gather_rows_equals_fancy_indexing(rng):
+    a = rng.standard_normal((10, 3))
+    index = rng.permutation(10)[:6]
+    out = np.empty((6, 3))
+    assert kernels.gather_rows(a, index, out) is out
+    np.testing.assert_array_equal(out, a[index])
+
+
+def test_in_parallel_runs_both_halves_and_raises_their_errors():
+    seen = []
+    kernels.in_parallel(seen.extend, [1, 2, 3, 4, 5])
+    assert sorted(seen) == [1, 2, 3, 4, 5]
+
+    def fail_on_five(items):
+        if 5 in items:
+            raise ValueError("five")
+
+    with pytest.raises(ValueError, match="five"):
+        kernels.in_parallel(fail_on_five, [1, 2, 3, 4, 5])

@@ -83,3 +83,38 @@ def test_sample_weights_and_one_hot_targets_take_the_plain_path_with_the_same_re
     fast, _ = _fit(_mlp, X, one_hot)
     plain, _ = _fit(_mlp, X, one_hot, fast=False)
     np.testing.assert_array_equal(fast._flat.values, plain._flat.values)
+
+
+def test_adam_on_two_threads_is_bitwise_the_serial_update():
+    rng = np.random.default_rng(0)
+    params = [rng.standard_normal(5000).astype(np.float32)] * 2
+    params[1] = params[0].copy()
+    grads = [rng.standard_normal(5000).astype(np.float32)] * 2
+    threaded, serial = numnet.Adam(), numnet.Adam()
+    threaded.block_size = serial.block_size = 256          # 20 blocks: above parallel_min_blocks
+    serial.parallel_min_blocks = 10**9
+    for _ in range(3):
+        threaded.step([params[0]], [grads[0]])
+        serial.step([params[1]], [grads[1]])
+    np.testing.assert_array_equal(params[0], params[1])
+
+
+def test_optimizer_block_views_follow_new_state():
+    rng = np.random.default_rng(1)
+    p, g = rng.standard_normal(1000), rng.standard_normal(1000)
+    optimizer = numnet.Adam()
+    optimizer.block_size = 100
+    optimizer.step([p], [g])
+    state = optimizer.get_state()
+    optimizer.step([p], [g])
+    after_two = p.copy()
+    optimizer.set_state(state)        # back one step: the cached views must not keep the old state
+    p2 = p.copy()
+    reference = numnet.Adam()
+    reference.block_size = 100
+    reference.set_state(state)
+    q = p.copy()
+    optimizer.step([p2], [g])
+    reference.step([q], [g])
+    np.testing.assert_array_equal(p2, q)
+    assert not np.array_equal(after_two, p2)

@@ -298,3 +298,36 @@ class SoftmaxCrossEntropyBuffers:
         np.subtract(P, self.T, out=Z)
         Z *= 1.0 / m
         return loss
+
+
+# -- both cores for memory-bound elementwise work -----------------------------------
+_POOL = None
+
+
+def in_parallel(work, items) -> None:
+    """``work(items)``, done as ``work(first half)`` and ``work(second half)`` on two threads.
+
+    For elementwise NumPy work over large buffers, which releases the GIL and
+    is bound by memory bandwidth, so a second core helps. Each half must
+    touch only its own items. Exceptions from either half are raised here.
+    """
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor  # the standard library, made on first use
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numnet-kernels")
+    half = (len(items) + 1) // 2
+    other = _POOL.submit(work, items[half:])
+    try:
+        work(items[:half])   # this thread does the first half meanwhile
+    finally:
+        other.result()
+
+
+def gather_rows(a: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a[index]`` written into ``out``, for an ``index`` whose entries are all valid rows.
+
+    ``take`` with ``mode="clip"`` writes straight into ``out``; the default
+    ``mode="raise"`` gathers into a hidden buffer first and copies it over.
+    Clipping changes nothing for a valid index (a shuffled ``arange``).
+    """
+    return a.take(index, axis=0, out=out, mode="clip")

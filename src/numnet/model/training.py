@@ -553,11 +553,16 @@ class _Batches:
                 yield tuple(None if a is None else a[start:start + size] for a in arrays)
             return
         order = self.rng.permutation(n)
+        # Only the arrays there are, and the buffers cut to the last batch's size once, not per batch.
+        present = [i for i, a in enumerate(arrays) if a is not None]
         for start in range(0, n, size):
             index = order[start:start + size]
             m = len(index)
-            yield tuple(None if a is None else np.take(a, index, axis=0, out=buf[:m])
-                        for a, buf in zip(arrays, self._buffers))
+            batch = [None, None, None, None]
+            for i in present:
+                buf = self._buffers[i]
+                batch[i] = kernels.gather_rows(arrays[i], index, buf if m == size else buf[:m])
+            yield tuple(batch)
 
 
 class _StreamBatches:
