@@ -164,7 +164,8 @@ def category_codes(values: np.ndarray, levels: list) -> np.ndarray:
     import pandas as pd
 
     strings = np.array([None if _is_missing(v) else str(v) for v in values], dtype=object)
-    return pd.Categorical(strings, categories=levels).codes.astype(np.int64)
+    # get_indexer gives -1 for values outside levels (unseen at training) and for None.
+    return pd.Index(levels, dtype=object).get_indexer(strings).astype(np.int64)
 
 
 def _impute(X, data, levels, strategy, n_train, position) -> dict | None:
