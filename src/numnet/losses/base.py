@@ -11,12 +11,18 @@ With sample weights ``w``, the loss is ``sum(w_i * loss_i) / n_samples``
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from numnet._validation import (as_array, as_float_array, check_consistent_length, check_finite,
                                 check_real_dtype)
 from numnet.functional.losses import weighted_mean as reduce_mean  # noqa: F401  (re-exported)
 from numnet.losses import fusion
+
+if TYPE_CHECKING:  # the layers only appear in annotations here
+    from numnet.layers.base import Layer
 
 Y_SHAPE = "(n_samples,) or (n_samples, n_outputs)"
 TARGET_FIX = "scale the targets (e.g. standardise them) or use dtype=np.float64"
@@ -33,8 +39,14 @@ class Loss:
     """
 
     is_classification: bool | None = None
+    # What forward keeps for backward (see _CACHES below); declared for the type checker only.
+    _P: Any
+    _T: Any
+    _w: Any
+    _labels: Any
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight=None) -> float:
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
         """Return the mean over samples of the loss of ``y_pred`` against ``y_true``.
 
         Parameters
@@ -57,7 +69,9 @@ class Loss:
         """
         raise NotImplementedError("subclasses implement backward")
 
-    def __call__(self, y_pred, y_true, sample_weight=None) -> float:
+    def __call__(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                 ) -> float:
+        """``loss(y_pred, y_true)`` is ``loss.forward(y_pred, y_true, sample_weight)``."""
         return self.forward(y_pred, y_true, sample_weight)
 
     # What forward keeps for backward: the last batch's probabilities, targets,
@@ -72,7 +86,7 @@ class Loss:
     def __getstate__(self):
         return {key: value for key, value in self.__dict__.items() if key not in self._CACHES}
 
-    def logits_loss(self, output_layer) -> "Loss | None":
+    def logits_loss(self, output_layer: Layer) -> "Loss | None":
         """A loss on the *inputs* of ``output_layer`` whose gradient is fused with it.
 
         A model that ends in ``output_layer`` then skips that layer's backward
@@ -82,7 +96,7 @@ class Loss:
         """
         return fusion.fused_loss(self, output_layer)
 
-    def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
+    def prepare_targets(self, y: ArrayLike, n_outputs: int, dtype: DTypeLike) -> np.ndarray:
         """Validate ``y`` once per ``fit`` and return it in the form ``forward`` expects."""
         y = _as_numeric(y, "y")
         if y.ndim == 1:
@@ -95,10 +109,12 @@ class Loss:
         return as_float_array(y, dtype, "y", fix=TARGET_FIX)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
         return {}
 
     @classmethod
     def from_config(cls, config: dict) -> "Loss":
+        """Rebuild a loss from :meth:`get_config`'s dict."""
         return cls(**config)
 
     def __repr__(self):

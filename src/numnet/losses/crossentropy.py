@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from numnet import _kernels as kernels
 from numnet import functional as F
@@ -48,13 +49,21 @@ class CategoricalCrossEntropy(Loss):
     is_classification = True
     _empty_rows_allowed = False  # the masked loss accepts all-zero rows (samples it does not score)
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0) -> None:
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
 
-    def prepare_targets(self, y, n_outputs, dtype):
+    def prepare_targets(self, y: ArrayLike, n_outputs: int, dtype: DTypeLike) -> np.ndarray:
+        """Validate ``y`` once per ``fit``: labels (n_samples,) in ``0..n_outputs-1`` or target
+        rows (n_samples, n_outputs); return it in the form :meth:`forward` expects.
+
+        Raises
+        ------
+        ValueError
+            For labels out of range, a wrong number of columns or non-finite values.
+        """
         y = _as_numeric(y, "y")
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1):
             return _check_labels(y.reshape(-1), n_outputs)
@@ -77,7 +86,23 @@ class CategoricalCrossEntropy(Loss):
             T = F.smooth_labels(T, self.label_smoothing)
         return T
 
-    def forward(self, y_pred, y_true, sample_weight=None):
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """Mean cross-entropy ``-sum_k t_k log p_k`` over samples.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_classes)
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+            ``y_pred`` holds probabilities, or logits with ``from_logits=True``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         y_true = np.asarray(y_true)
         n, k = y_pred.shape
         if y_true.ndim == 1 and y_true.dtype.kind not in "iu":
@@ -103,13 +128,21 @@ class CategoricalCrossEntropy(Loss):
         """Softmax probabilities from the last ``forward`` (n_samples, n_classes)."""
         return self._P
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``(p - t) / n`` from logits (fused with the softmax), else ``-t / p / n``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         targets = self._labels if self._labels is not None else self._T
         if self.from_logits:  # fused softmax + cross-entropy: (p - t) / n
             return F.softmax_cross_entropy_grad(self._P, targets, self._w)
         return F.nll_grad(self._P, targets, self._w)  # -t / p / n
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
         return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
 
 
@@ -130,10 +163,18 @@ class BinaryCrossEntropy(Loss):
 
     is_classification = True
 
-    def __init__(self, from_logits: bool = False):
+    def __init__(self, from_logits: bool = False) -> None:
         self.from_logits = bool(from_logits)
 
-    def prepare_targets(self, y, n_outputs, dtype):
+    def prepare_targets(self, y: ArrayLike, n_outputs: int, dtype: DTypeLike) -> np.ndarray:
+        """Validate ``y`` once per ``fit``: 0/1 targets of shape
+        (n_samples, n_outputs) (1-D: one output); return it in the form :meth:`forward` expects.
+
+        Raises
+        ------
+        ValueError
+            For targets outside [0, 1], a wrong number of columns or non-finite values.
+        """
         T = super().prepare_targets(y, n_outputs, dtype)
         outside = (T < 0) | (T > 1)
         if outside.any():
@@ -143,7 +184,23 @@ class BinaryCrossEntropy(Loss):
                              "encode each label as 0 or 1")
         return T
 
-    def forward(self, y_pred, y_true, sample_weight=None):
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """Mean over outputs, then over samples, of ``-(t log p + (1 - t) log(1 - p))``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+            ``y_pred`` holds probabilities, or logits with ``from_logits=True``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         T = np.asarray(y_true, dtype=y_pred.dtype).reshape(y_pred.shape)
         self._T = T
         self._w = weights_column(sample_weight, y_pred.shape[0], y_pred.dtype)
@@ -157,14 +214,23 @@ class BinaryCrossEntropy(Loss):
 
     @property
     def probabilities(self) -> np.ndarray:
+        """Sigmoid probabilities from the last ``forward`` (n_samples, n_outputs)."""
         return self._P
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``(p - t) / (n k)`` from logits (fused with the sigmoid), else ``(p - t) / (p (1 - p)) / (n k)``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         if self.from_logits:  # fused sigmoid + binary cross-entropy: (p - t) / (n k)
             return F.sigmoid_cross_entropy_grad(self._P, self._T, self._w)
         return F.binary_cross_entropy_probs_grad(self._P, self._T, self._w)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
         return {"from_logits": self.from_logits}
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from numnet import functional as F
 from numnet.layers.activations import Softmax
@@ -67,16 +68,18 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
     _empty_rows_allowed = True  # an all-zero target row is fine for a sample it does not score
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
-                 masked_target: str = "error"):
+                 masked_target: str = "error") -> None:
         super().__init__(from_logits=from_logits, label_smoothing=label_smoothing)
         if masked_target not in _POLICIES:
             raise ValueError(f"masked_target must be one of {_POLICIES}, got {masked_target!r}")
         self.masked_target = masked_target
 
-    def __call__(self, y_pred, y_true, sample_weight=None, mask=None) -> float:
+    def __call__(self, y_pred: ArrayLike, y_true: ArrayLike,
+                 sample_weight: np.ndarray | None = None, mask: ArrayLike | None = None) -> float:
+        """``loss(y_pred, y_true, mask=mask)`` is ``loss.forward(...)``."""
         return self.forward(y_pred, y_true, sample_weight, mask=mask)
 
-    def check_targets(self, y_true, mask) -> np.ndarray:
+    def check_targets(self, y_true: ArrayLike, mask: np.ndarray) -> np.ndarray:
         """Rows whose target weighs a masked class (rows with every class masked excepted).
 
         Parameters
@@ -104,7 +107,25 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
             raise ValueError(_masked_target_message(y_true, mask, bad))
         return bad
 
-    def forward(self, y_pred, y_true, sample_weight=None, mask=None):
+    def forward(self, y_pred: ArrayLike, y_true: ArrayLike,
+                sample_weight: np.ndarray | None = None, mask: ArrayLike | None = None) -> float:
+        """Mean cross-entropy over the allowed classes only; masked classes add exactly 0.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_classes)
+        y_true : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+            ``y_pred`` holds probabilities, or logits with ``from_logits=True``.
+        mask : array-like of bool, shape (n_samples, n_classes), optional
+            True where a class is allowed; None allows every class.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         y_pred = np.asarray(y_pred)
         if y_pred.ndim != 2:
             raise ValueError(f"y_pred must be 2-D (n_samples, n_classes), got shape {y_pred.shape}")
@@ -136,13 +157,21 @@ class MaskedCategoricalCrossEntropy(CategoricalCrossEntropy):
         T[~scored] = 0.0
         return T
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``(p sum(t) - t) / n`` from logits (fused with the masked softmax), else ``-t / p / n``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         if self.from_logits:
             # Fused masked softmax + cross-entropy: p * sum(t) - t, i.e. p - t where t sums to 1.
             return F.softmax_cross_entropy_grad(self._P, self._T, self._w)
         return F.nll_grad(self._P, self._T, self._w)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
         return {**super().get_config(), "masked_target": self.masked_target}
 
 

@@ -1,7 +1,10 @@
 """Losses for regression: per-sample values are the mean over outputs."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet import functional as F
 from numnet.losses.base import Loss, weights_column
@@ -16,7 +19,8 @@ class _ElementwiseLoss(Loss):
 
     is_classification = False
 
-    def _keep(self, y_pred, y_true, sample_weight):
+    def _keep(self, y_pred: np.ndarray, y_true: ArrayLike, sample_weight: np.ndarray | None
+              ) -> tuple[np.ndarray, np.ndarray, Any]:
         T = np.asarray(y_true, dtype=y_pred.dtype)
         if T.shape != y_pred.shape:
             if T.size != y_pred.size:
@@ -38,10 +42,32 @@ class MeanSquaredError(_ElementwiseLoss):
     2.5
     """
 
-    def forward(self, y_pred, y_true, sample_weight=None):
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """Mean over outputs, then samples, of ``(y_pred - y_true)²``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         return F.mse(*self._keep(y_pred, y_true, sample_weight))
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``2 (y_pred - y_true) / (n k)``, k the number of outputs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         return F.mse_grad(self._P, self._T, self._w)
 
 
@@ -49,10 +75,32 @@ class MeanSquaredError(_ElementwiseLoss):
 class MeanAbsoluteError(_ElementwiseLoss):
     """``mean(|y_pred - y_true|)``; gradient ``sign(y_pred - y_true) / (n k)`` (0 at a tie)."""
 
-    def forward(self, y_pred, y_true, sample_weight=None):
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """Mean over outputs, then samples, of ``|y_pred - y_true|``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         return F.mae(*self._keep(y_pred, y_true, sample_weight))
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``sign(y_pred - y_true) / (n k)`` (0 at a tie: a subgradient).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         return F.mae_grad(self._P, self._T, self._w)
 
 
@@ -66,16 +114,39 @@ class Huber(_ElementwiseLoss):
         Where the loss turns from quadratic to linear.
     """
 
-    def __init__(self, delta: float = 1.0):
+    def __init__(self, delta: float = 1.0) -> None:
         if not delta > 0:
             raise ValueError(f"Huber delta must be > 0, got {delta}")
         self.delta = float(delta)
 
-    def forward(self, y_pred, y_true, sample_weight=None):
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """Mean Huber loss: ``r²/2`` for ``|r| <= delta``, else ``delta (|r| - delta/2)``.
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
         return F.huber(*self._keep(y_pred, y_true, sample_weight), delta=self.delta)
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """``clip(y_pred - y_true, -delta, delta) / (n k)``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
+        """
         return F.huber_grad(self._P, self._T, self._w, delta=self.delta)
 
-    def get_config(self):
+    def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
         return {"delta": self.delta}
