@@ -6,6 +6,7 @@ import numpy as np
 from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
+from numnet.optimizers.schedules import Schedule
 from numnet.registry import OPTIMIZERS
 
 
@@ -47,8 +48,8 @@ class Adagrad(Optimizer):
 
     slot_names = ("accumulator",)
 
-    def __init__(self, learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-7,
-                 clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.01, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         super().__init__(learning_rate, clipnorm, clipvalue)
         self.initial_accumulator_value = check_number(
             initial_accumulator_value, "initial_accumulator_value", low=0)
@@ -62,5 +63,6 @@ class Adagrad(Optimizer):
         kernels.adagrad_update(param, grad, slots["accumulator"], scratch, lr, self.epsilon)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the optimizer."""
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.epsilon}

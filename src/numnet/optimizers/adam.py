@@ -7,6 +7,7 @@ from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.functional.optimizers import adam_step_size
 from numnet.optimizers.base import Optimizer
+from numnet.optimizers.schedules import Schedule
 from numnet.registry import OPTIMIZERS
 
 
@@ -56,8 +57,8 @@ class Adam(Optimizer):
     array([ 0.9, -0.9])
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         super().__init__(learning_rate, clipnorm, clipvalue)
         self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
         self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
@@ -68,6 +69,7 @@ class Adam(Optimizer):
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
+        """The state kept per parameter: moments ``m`` and ``v`` (and ``v_hat`` with AMSGrad)."""
         return ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
 
     def _update(self, param, grad, slots, scratch, lr):
@@ -80,6 +82,7 @@ class Adam(Optimizer):
         return adam_step_size(lr, self.iterations + 1, self.beta_1, self.beta_2)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the optimizer."""
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
@@ -112,8 +115,9 @@ class AdamW(Adam):
     array([1.9])
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, weight_decay=0.004, clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float = 0.004,
+                 clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, clipnorm, clipvalue)
         self.weight_decay = check_number(weight_decay, "weight_decay", low=0)
 
@@ -122,5 +126,6 @@ class AdamW(Adam):
         super()._update(param, grad, slots, scratch, lr)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the optimizer."""
         return {**super().get_config(), "weight_decay": self.weight_decay}
 

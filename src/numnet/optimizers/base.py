@@ -131,7 +131,7 @@ class Optimizer:
     #: they save. Results are bitwise the same: each entry sees the same operations.
     parallel_min_blocks: int = 3
 
-    def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.001, clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         self.learning_rate = learning_rate
         self.clipnorm = check_number(clipnorm, "clipnorm", low=0, low_open=True, allow_none=True)
         self.clipvalue = check_number(clipvalue, "clipvalue", low=0, low_open=True, allow_none=True)
@@ -139,7 +139,7 @@ class Optimizer:
 
     # -- learning rate -------------------------------------------------------
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float | Schedule:
         """The learning rate: a float or a Schedule. Setting it validates the value."""
         return self._learning_rate
 

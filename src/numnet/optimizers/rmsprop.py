@@ -6,6 +6,7 @@ import numpy as np
 from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
+from numnet.optimizers.schedules import Schedule
 from numnet.registry import OPTIMIZERS
 
 
@@ -47,8 +48,8 @@ class RMSprop(Optimizer):
     array([0.968377])
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, momentum=0.0,
-                 clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.001, rho: float = 0.9, epsilon: float = 1e-7,
+                 momentum: float = 0.0, clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         super().__init__(learning_rate, clipnorm, clipvalue)
         self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
         self.epsilon = check_number(epsilon, "epsilon", low=0, low_open=True)
@@ -56,6 +57,7 @@ class RMSprop(Optimizer):
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
+        """The state kept per parameter: ``mean_square`` (and ``velocity`` with momentum)."""
         return ("mean_square", "velocity") if self.momentum > 0 else ("mean_square",)
 
     def _update(self, param, grad, slots, scratch, lr):
@@ -64,5 +66,6 @@ class RMSprop(Optimizer):
                                self.epsilon, slots.get("velocity"), self.momentum)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the optimizer."""
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon,
                 "momentum": self.momentum}

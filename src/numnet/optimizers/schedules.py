@@ -76,10 +76,11 @@ class Constant(Schedule):
     0.01
     """
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
+        """The learning rate at optimizer step ``step`` (0 first): always ``learning_rate``."""
         return self.learning_rate
 
 
@@ -102,12 +103,13 @@ class InverseTimeDecay(Schedule):
     0.05
     """
 
-    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float = 1):
+    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float = 1) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0)
         self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
+        """The learning rate at optimizer step ``step`` (0 first): ``learning_rate / (1 + decay_rate * step / decay_steps)``."""
         return self.learning_rate / (1.0 + self.decay_rate * step / self.decay_steps)
 
 
@@ -130,12 +132,13 @@ class ExponentialDecay(Schedule):
     0.025
     """
 
-    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float):
+    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: float) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0, high=1, low_open=True)
         self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
+        """The learning rate at optimizer step ``step`` (0 first): ``learning_rate * decay_rate ** (step / decay_steps)``."""
         return self.learning_rate * self.decay_rate ** (step / self.decay_steps)
 
 
@@ -159,12 +162,13 @@ class StepDecay(Schedule):
     (0.1, 0.05, 0.025)
     """
 
-    def __init__(self, learning_rate: float, drop: float = 0.5, step_size: float = 10):
+    def __init__(self, learning_rate: float, drop: float = 0.5, step_size: float = 10) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
         self.drop = check_number(drop, "drop", low=0, high=1, low_open=True)
         self.step_size = check_number(step_size, "step_size", low=0, low_open=True)
 
     def __call__(self, step: int) -> float:
+        """The learning rate at optimizer step ``step`` (0 first): ``learning_rate * drop ** floor(step / step_size)``."""
         return self.learning_rate * self.drop ** math.floor(step / self.step_size)
 
 
@@ -194,12 +198,13 @@ class CosineDecay(Schedule):
     (0.05, 0.0, 0.0)
     """
 
-    def __init__(self, learning_rate: float, decay_steps: float, alpha: float = 0.0):
+    def __init__(self, learning_rate: float, decay_steps: float, alpha: float = 0.0) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
         self.decay_steps = check_number(decay_steps, "decay_steps", low=0, low_open=True)
         self.alpha = check_number(alpha, "alpha", low=0, high=1)
 
     def __call__(self, step: int) -> float:
+        """The learning rate at optimizer step ``step`` (0 first): a half cosine from ``learning_rate`` down to ``alpha * learning_rate``."""
         progress = min(step, self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
         return self.learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)

@@ -6,6 +6,7 @@ import numpy as np
 from numnet import _kernels as kernels
 from numnet._validation import check_number
 from numnet.optimizers.base import Optimizer
+from numnet.optimizers.schedules import Schedule
 from numnet.registry import OPTIMIZERS
 
 
@@ -52,8 +53,8 @@ class SGD(Optimizer):
     array([0.855, 2.145])
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
-                 clipnorm=None, clipvalue=None):
+    def __init__(self, learning_rate: float | Schedule = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, clipnorm: float | None = None, clipvalue: float | None = None) -> None:
         super().__init__(learning_rate, clipnorm, clipvalue)
         self.momentum = check_number(momentum, "momentum", low=0, high=1)
         if not isinstance(nesterov, (bool, np.bool_)):
@@ -66,6 +67,7 @@ class SGD(Optimizer):
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]  # a property where the base has a constant
+        """The state kept per parameter: ``velocity`` with momentum, nothing without."""
         # Plain SGD keeps no state, so it also saves no zero-filled velocity.
         return ("velocity",) if self.momentum > 0 else ()
 
@@ -75,5 +77,6 @@ class SGD(Optimizer):
                            self.nesterov, self.weight_decay)
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the optimizer."""
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov,
                 "weight_decay": self.weight_decay}
