@@ -118,3 +118,20 @@ def test_optimizer_block_views_follow_new_state():
     reference.step([q], [g])
     np.testing.assert_array_equal(p2, q)
     assert not np.array_equal(after_two, p2)
+
+
+def test_plain_predict_equals_the_general_path_and_still_checks_its_input():
+    from numnet.model.forward import run_layers
+
+    X, y = _data()
+    model, _ = _fit(_mlp, X, y)
+    expected = run_layers(model.layers, X, training=False)
+    np.testing.assert_array_equal(model.predict(X), expected)
+    np.testing.assert_array_equal(model.predict(X[:1]), expected[:1])
+    np.testing.assert_array_equal(model.predict(X, verbose="auto"), expected)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :2])
+    bad = X[:2].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN|finite"):
+        model.predict(bad)
