@@ -221,8 +221,10 @@ class Optimizer:
         """
         key = (param, grad, scratch, self.block_size)
         cached = self._block_cache.get(i)
-        if cached is not None and all(a is b for a, b in zip(cached[0], key)):
-            return cached[1]
+        if cached is not None:
+            old = cached[0]
+            if old[0] is param and old[1] is grad and old[2] is scratch and old[3] == key[3]:
+                return cached[1]
         size = self.block_size
         if (size is None or param.size <= size or not param.flags.c_contiguous
                 or not grad.flags.c_contiguous):
