@@ -85,10 +85,12 @@ class EntryCheck:
 
     @property
     def abs_error(self) -> float:
+        """``|analytic - numeric|``."""
         return abs(self.analytic - self.numeric)
 
     @property
     def rel_error(self) -> float:
+        """``abs_error / |numeric|`` (0 when both agree exactly, inf when numeric is 0 and they differ)."""
         if self.abs_error == 0:
             return 0.0
         return self.abs_error / abs(self.numeric) if self.numeric != 0 else math.inf

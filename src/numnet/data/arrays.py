@@ -30,9 +30,11 @@ class ArraySource(DataSource):
         self.block_rows = max(1, BLOCK_BYTES // row_bytes)
 
     def n_rows(self):
+        """The number of rows of ``X``."""
         return len(self.arrays[0])
 
     def chunks(self, shuffle, rng):
+        """Blocks of ``block_rows`` rows, in order or (``shuffle``) in a random order."""
         starts = list(range(0, self.n_rows(), self.block_rows))
         if shuffle:  # blocks in a random order; the buffer then mixes rows across blocks
             starts = [starts[i] for i in rng.permutation(len(starts))]
@@ -76,9 +78,11 @@ class DaskSource(DataSource):
                             ((y, "y"), (sample_weight, "sample_weight"), (mask, "mask")))
 
     def n_rows(self):
+        """The number of rows, summed over the Dask array's blocks."""
         return int(self.offsets[-1])
 
     def chunks(self, shuffle, rng):
+        """One Dask block at a time (computed then), in order or (``shuffle``) in a random order."""
         order = np.arange(self.X.numblocks[0])
         if shuffle:
             order = rng.permutation(order)

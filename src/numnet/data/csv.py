@@ -41,11 +41,13 @@ class CsvSource(DataSource):
                                  "needs the same header line")
 
     def n_rows(self):
+        """The number of data rows of every file (counted once, then cached)."""
         if self._rows is None:  # one fast pass counting lines; cached
             self._rows = sum(_count_lines(f) - 1 for f in self.files)
         return self._rows
 
     def chunks(self, shuffle, rng):
+        """``chunk_rows`` rows at a time, file by file (files in a random order with ``shuffle``)."""
         files = [self.files[i] for i in rng.permutation(len(self.files))] if shuffle else self.files
         for path in files:
             yield from self._file_chunks(path)

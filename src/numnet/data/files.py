@@ -48,6 +48,7 @@ class LabelCoder:
         self.index = {str(c): i for i, c in enumerate(self.classes)}
 
     def encode(self, values: np.ndarray, where: str) -> np.ndarray:
+        """The index of each label in ``classes``; raises ValueError naming a label not there."""
         codes = np.fromiter((self.index.get(str(v), -1) for v in values), np.int64, len(values))
         unknown = np.flatnonzero(codes < 0)
         if unknown.size:
@@ -57,5 +58,6 @@ class LabelCoder:
 
 
 def text_target_error(target: str, where: str, example) -> ValueError:
+    """The error for a target column of text without ``classes`` to encode it."""
     return ValueError(f"the target column {target!r} of {where} holds text (e.g. {example!r}); "
                       "pass classes=[...] listing every label, so that each batch encodes them the same way")

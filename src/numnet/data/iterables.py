@@ -31,6 +31,7 @@ class IterableSource(DataSource):
         self._used = False
 
     def chunks(self, shuffle, rng):
+        """The user's batches, one epoch; a generator object can run only once."""
         if self.one_shot and self._used:
             raise ValueError("this data source wraps a generator object, which runs only once, and it "
                              "was already used; pass the generator function itself (without calling "
@@ -39,9 +40,11 @@ class IterableSource(DataSource):
         yield from (self.source() if callable(self.source) else self.source)
 
     def n_batches(self, batch_size=32):
+        """The ``n_batches`` given to the constructor (None: unknown)."""
         return self._n_batches
 
     def batches(self, batch_size=32, shuffle=False, rng=None):
+        """The user's batches as given, or re-cut by ``batch_size``/``shuffle`` set on the source."""
         # The user's batches are kept as given, in their order (their size and order are the
         # user's choice, as with Keras generators); batch_size or shuffle=True set on the
         # source re-cuts them through the shuffle buffer.
@@ -52,6 +55,7 @@ class IterableSource(DataSource):
         return super().batches(batch_size, bool(self.shuffle), rng)
 
     def peek(self):
+        """The first batch; refused for a generator object, which cannot be read twice."""
         if self.one_shot:
             raise ValueError("a generator object cannot be looked at and then trained on; pass the "
                              "generator function itself, e.g. from_batches(make_batches)")

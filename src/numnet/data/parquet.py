@@ -46,9 +46,11 @@ class ParquetSource(DataSource):
             self._rows += meta.num_rows
 
     def n_rows(self):
+        """The number of rows, from the files' metadata."""
         return self._rows
 
     def chunks(self, shuffle, rng):
+        """One row group at a time, in order or (``shuffle``) in a random order."""
         pq = _pyarrow_parquet()
         order = rng.permutation(len(self.groups)) if shuffle else range(len(self.groups))
         columns = [*self.features, self.target]

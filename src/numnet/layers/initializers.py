@@ -17,10 +17,12 @@ class Initializer:
         raise NotImplementedError("subclasses implement __call__")
 
     def get_config(self) -> dict:
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the initializer."""
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """Rebuild an initializer from :meth:`get_config`'s dict."""
         return cls(**config)
 
 
@@ -62,6 +64,7 @@ class Normal(Initializer):
         return (rng.standard_normal(shape) * self.scale).astype(dtype)
 
     def get_config(self):
+        """Constructor arguments as plain JSON data: the ``scale``."""
         return {"scale": self.scale}
 
 

@@ -136,10 +136,12 @@ class EarlyStopping(_Monitor):
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        """Start from no best value and an empty patience count."""
         self._reset_best()
         self.wait, self.best_epoch, self.stopped_epoch, self.best_weights = 0, None, None, None
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        """Track the best ``monitor`` value; stop training after ``patience`` epochs without improvement."""
         value = self._value(logs)
         if self._improved(value, self.best):
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -153,6 +155,7 @@ class EarlyStopping(_Monitor):
         self.model.history.best_epoch = self.best_epoch
 
     def on_train_end(self, logs: Logs = None) -> None:
+        """Record the best and stopped epochs on the history; restore the best weights if asked."""
         history = self.model.history
         history.best_epoch, history.stopped_epoch = self.best_epoch, self.stopped_epoch
         if self.restore_best_weights and self.best_weights is not None:
@@ -172,12 +175,14 @@ class ReduceLROnPlateau(_Monitor):
         self.min_lr, self.verbose = float(min_lr), verbose
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        """Check the learning rate is a constant (not a schedule) and reset the counters."""
         if not isinstance(self.model.optimizer.learning_rate, (int, float)):
             raise ValueError("ReduceLROnPlateau needs a constant learning rate, not a schedule")
         self._reset_best()
         self.wait = self.cooldown_left = 0
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement."""
         value = self._value(logs)
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
@@ -206,6 +211,7 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
+        """Set the optimizer's learning rate to ``schedule(epoch, current_rate)``."""
         optimizer = self.model.optimizer
         lr = float(self.schedule(epoch, optimizer.current_learning_rate))
         if not (np.isfinite(lr) and lr > 0):
@@ -239,6 +245,7 @@ class History(Callback):
         self.interrupted = False
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        """Append the epoch number and each value of ``logs`` to :attr:`history`."""
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
@@ -286,9 +293,11 @@ class ModelCheckpoint(_Monitor):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        """Start from no best value, so the first epoch is always an improvement."""
         self._reset_best()
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        """Save the model to ``filepath`` (formatted with the epoch and logs), or only when it improved."""
         logs = logs or {}
         if self.save_best_only:
             value = self._value(logs)
@@ -321,6 +330,7 @@ class CSVLogger(Callback):
         self._keys = None
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        """Truncate the file unless ``append``; remember whether it already has a header row."""
         self._keys = None
         # Appending to a file that has rows already: its header is there.
         self._has_header = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
@@ -328,6 +338,7 @@ class CSVLogger(Callback):
             open(self.filename, "w").close()
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        """Write one row: the epoch and every value of ``logs``, with a header before the first."""
         logs = logs or {}
         if self._keys is None:
             self._keys = list(logs)

@@ -20,6 +20,7 @@ class Metric:
         self.reset()
 
     def reset(self):
+        """Forget the running totals: the start of an epoch."""
         self._total, self._count = 0.0, 0.0
 
     def update(self, y_true, y_pred, sample_weight=None) -> None:
@@ -27,6 +28,7 @@ class Metric:
         raise NotImplementedError
 
     def result(self) -> float:
+        """The metric over every batch since :meth:`reset` (NaN before any)."""
         return self._total / self._count if self._count else float("nan")
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> float:
@@ -36,10 +38,12 @@ class Metric:
         return self.result()
 
     def get_config(self):
+        """Constructor arguments as plain JSON data; ``from_config`` rebuilds the metric."""
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """Rebuild a metric from :meth:`get_config`'s dict."""
         return cls(**config)
 
 
@@ -83,6 +87,7 @@ class Accuracy(Metric):
     multilabel = None  # None: inferred from the targets; a model's fit sets True/False
 
     def update(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's hits: predicted label equal to the target (multi-label: every output right)."""
         n = y_pred.shape[0]
         if sample_weight is None and y_true.ndim == 1 and y_pred.ndim == 2 and y_pred.shape[1] > 1:
             # The common case (integer labels, softmax outputs), in three cheap calls.
@@ -116,6 +121,7 @@ class MeanAbsoluteErrorMetric(Metric):
     greater_is_better = False
 
     def update(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's weighted sum of ``mean(|y_pred - y_true|)`` per sample."""
         R = np.abs(y_pred - np.asarray(y_true).reshape(y_pred.shape))
         w = _weights(sample_weight, y_pred.shape[0])
         self._total += float(np.dot(R.mean(axis=1), w))
@@ -130,6 +136,7 @@ class MeanSquaredErrorMetric(Metric):
     greater_is_better = False
 
     def update(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's weighted sum of ``mean((y_pred - y_true)²)`` per sample."""
         R = y_pred - np.asarray(y_true).reshape(y_pred.shape)
         w = _weights(sample_weight, y_pred.shape[0])
         self._total += float(np.dot((R * R).mean(axis=1), w))
@@ -143,6 +150,7 @@ class RootMeanSquaredError(MeanSquaredErrorMetric):
     name = "rmse"
 
     def result(self):
+        """``sqrt`` of the mean squared error over every batch since :meth:`reset`."""
         return float(np.sqrt(super().result()))
 
 
@@ -156,9 +164,11 @@ class R2Score(Metric):
     name = "r2"
 
     def reset(self):
+        """Forget the running sums: the start of an epoch."""
         self._sums = None
 
     def update(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's weighted sums of 1, y, y² and squared residuals, per output."""
         T = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
         w = _weights(sample_weight, y_pred.shape[0]).reshape(-1, 1)
         R = y_pred - T
@@ -167,6 +177,7 @@ class R2Score(Metric):
         self._sums = sums if self._sums is None else self._sums + sums
 
     def result(self):
+        """``1 - SS_res / SS_tot`` from the running sums, averaged over outputs."""
         if self._sums is None:
             return float("nan")
         sw, swy, swy2, ss_res = self._sums
@@ -209,6 +220,7 @@ class FunctionMetric(Metric):
         super().__init__()
 
     def update(self, y_true, y_pred, sample_weight=None):
+        """Add ``function(y_true, y_pred)`` times the batch's row count (a mean over rows)."""
         n = y_pred.shape[0]
         self._total += float(self.function(y_true, y_pred)) * n
         self._count += n

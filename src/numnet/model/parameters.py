@@ -61,6 +61,7 @@ class FlatParameters:
 
     @property
     def size(self) -> int:
+        """The number of scalars in the flat buffer (every parameter of every layer)."""
         return self.values.size
 
     def intact(self) -> bool:

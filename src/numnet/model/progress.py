@@ -84,10 +84,12 @@ class ProgressLogger(Callback):
         self._epochs_done = 0
 
     def on_train_begin(self, logs=None):
+        """Start the clock for the whole run."""
         self._train_start = time.perf_counter()
         self._epochs_done = 0
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Start the epoch's clock and, with verbose=1, its progress bar."""
         self._start = time.perf_counter()
         if self._train_start is None:
             self._train_start = self._start
@@ -96,10 +98,12 @@ class ProgressLogger(Callback):
             self._bar = _make_bar(self.n_batches, f"Epoch {epoch + 1}/{self.epochs}", self.stream)
 
     def on_batch_end(self, batch, logs=None):
+        """Move the progress bar to the batch just done, with its running logs."""
         if self._bar is not None:
             self._bar.update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Print the epoch's line: number, duration, time left, loss and metrics."""
         now = time.perf_counter()
         parts = [f"Epoch {epoch + 1}/{self.epochs}", format_duration(now - self._start)]
         left = self.epochs - epoch - 1
@@ -116,6 +120,7 @@ class ProgressLogger(Callback):
             print(line, file=self.stream, flush=True)
 
     def on_train_end(self, logs=None):
+        """Close a bar that Ctrl+C left half-way, marking the epoch interrupted."""
         if self._bar is not None:  # Ctrl+C stopped an epoch half-way: end its bar cleanly
             self._bar.close(f"Epoch {self._epoch + 1}/{self.epochs} - interrupted")
             self._bar = None

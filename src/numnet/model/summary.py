@@ -47,6 +47,7 @@ class LayerRow:
 
     @property
     def n_params(self) -> int:
+        """Trainable plus non-trainable scalars of this layer."""
         return self.n_trainable + self.n_non_trainable
 
 
@@ -73,18 +74,22 @@ class ModelSummary:
 
     @property
     def trainable(self) -> int:
+        """Trainable scalars over all layers."""
         return sum(row.n_trainable for row in self.rows)
 
     @property
     def non_trainable(self) -> int:
+        """Saved but not trained scalars (BatchNorm's running statistics) over all layers."""
         return sum(row.n_non_trainable for row in self.rows)
 
     @property
     def total(self) -> int:
+        """All scalars: trainable plus non-trainable."""
         return self.trainable + self.non_trainable
 
     @property
     def n_bytes(self) -> int:
+        """Memory the parameters and state take, in bytes."""
         return sum(row.n_bytes for row in self.rows)
 
     def __str__(self) -> str:

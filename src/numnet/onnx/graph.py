@@ -74,4 +74,5 @@ class GraphBuilder:
         return name
 
     def tensor_info(self, name: str, n_columns: int):
+        """An ONNX value info named ``name`` of shape (batch, n_columns) in the model's dtype."""
         return helper.make_tensor_value_info(name, ONNX_TYPES[self.dtype], [self.batch, n_columns])

@@ -40,6 +40,7 @@ class Settings:
     problem: str = "classification"
 
     def to_dict(self) -> dict:
+        """The settings as a plain dict (JSON data for the page)."""
         return asdict(self)
 
 

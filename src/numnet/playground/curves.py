@@ -25,6 +25,7 @@ class Curve:
         self._seen = 0
 
     def add(self, epoch: int, value: float) -> None:
+        """Record one epoch's value; past ``max_points``, keep every other point and double the stride."""
         if self._seen % self.stride == 0:
             self.epochs.append(int(epoch))
             self.values.append(float(value))

@@ -50,6 +50,7 @@ class FrameSlot:
         self.ready.set()
 
     async def take(self) -> list:
+        """Wait for news, then return (and clear) the pending messages and the newest frame."""
         await self.ready.wait()
         self.ready.clear()
         out, self.messages = self.messages, []

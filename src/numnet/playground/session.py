@@ -97,6 +97,7 @@ class Session:
             self.wake.notify()
 
     def close(self) -> None:
+        """Mark the session closed and wake its training thread so it stops."""
         with self.lock:
             self.closed = True
             self.wake.notify()

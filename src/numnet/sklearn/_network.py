@@ -29,10 +29,12 @@ class Exp(Activation):
     """``exp(x)``: the output activation of Poisson regression; derivative ``y``."""
 
     def forward(self, X, training=False):
+        """``exp(X)``, element-wise (n_samples, n_outputs); keeps the output for backward."""
         self._Y = np.exp(X)
         return self._Y
 
     def backward(self, dY):
+        """``dL/dX = dY * exp(X)``: the exponential is its own derivative."""
         return dY * self._Y
 
 
