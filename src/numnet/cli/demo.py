@@ -15,6 +15,7 @@ from numnet.cli.common import positive_int, random_seed
 
 
 def add_parser(commands):
+    """Add the ``numnet demo`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = commands.add_parser(
         "demo", help="train two small networks on built-in data and draw them",
         description="Train a 2-64-64-3 ReLU network on the built-in spiral data and a 64-64-10 "
@@ -48,6 +49,7 @@ class Result:
     seconds: float
 
     def row(self) -> tuple:
+        """This demo's row of the results table: name, layers, parameters, epochs, time, accuracies."""
         train = self.model.evaluate(self.X_train, self.y_train)["accuracy"]
         test = self.model.evaluate(self.X_test, self.y_test)["accuracy"]
         epochs = len(self.history.epoch)
@@ -56,6 +58,7 @@ class Result:
 
 
 def run(args) -> int:
+    """Run ``numnet demo`` with the parsed ``args``; return the process exit status (0: success)."""
     results = [_spiral(args), _digits(args)]
     _print_table(results)
     _draw(results, Path(args.out))

@@ -11,6 +11,7 @@ from numnet.cli.common import PREDICT_BATCH, add_command, column_kinds, load_cli
 
 
 def add_parser(commands):
+    """Add the ``numnet evaluate`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "evaluate", help="score a saved model on a labelled CSV file",
         description="Score a model made by `numnet train` on a CSV file that holds the target "
@@ -29,6 +30,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet evaluate`` with the parsed ``args``; return the process exit status (0: success)."""
     from numnet.cli.data import read_csv
     from numnet.cli.preprocessing import check_target_cells, encode_labels, prepare_inputs
 

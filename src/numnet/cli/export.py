@@ -7,6 +7,7 @@ from numnet.cli.common import add_command, add_force, note, positive_int
 
 
 def add_parser(commands):
+    """Add the ``numnet export`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "export", help="export a saved model to ONNX",
         description="Write a model file as an ONNX model with a dynamic batch dimension. For a "
@@ -33,6 +34,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet export`` with the parsed ``args``; return the process exit status (0: success)."""
     from numnet.cli.outputs import check_output
     from numnet.io import load_model
 

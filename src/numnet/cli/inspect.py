@@ -7,6 +7,7 @@ from numnet.cli.common import add_command
 
 
 def add_parser(commands):
+    """Add the ``numnet inspect`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "inspect", help="describe a saved model",
         description="Show a model file's layers and parameters, its format version, the "
@@ -18,6 +19,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet inspect`` with the parsed ``args``; return the process exit status (0: success)."""
     from numnet.io import load_model
 
     model = load_model(args.model)

@@ -8,6 +8,7 @@ from numnet import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``numnet`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="numnet", description="Train, inspect and use numnet neural networks.")
     parser.add_argument("--version", action="version", version=f"numnet {__version__}")
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Entry point of the ``numnet`` command: parse ``argv``, run the subcommand, return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

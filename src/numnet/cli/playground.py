@@ -5,6 +5,7 @@ from numnet.cli.common import add_command
 
 
 def add_parser(commands):
+    """Add the ``numnet playground`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "playground", help="train networks live in your browser",
         description="Start a local web page that builds, trains and shows a numnet network live: "
@@ -22,6 +23,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet playground`` with the parsed ``args``; return the process exit status (0: success)."""
     from numnet.playground import serve
 
     if not 0 <= args.port <= 65535:

@@ -11,6 +11,7 @@ from numnet.cli.common import (PREDICT_BATCH, add_command, add_force, column_kin
 
 
 def add_parser(commands):
+    """Add the ``numnet predict`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "predict", help="predict with a saved model",
         description="Predict the target for each row of a CSV file with a model made by "
@@ -33,6 +34,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet predict`` with the parsed ``args``; return the process exit status (0: success)."""
     import pandas as pd
 
     from numnet.cli.data import read_csv

@@ -26,6 +26,7 @@ MEDIAN_SAMPLE = 20_000  # values kept per numeric column to estimate a median
 
 
 def is_parquet(path) -> bool:
+    """True for a ``.parquet``/``.pq`` file or a directory (a Parquet dataset)."""
     return str(path).endswith((".parquet", ".pq")) or os.path.isdir(path)
 
 
@@ -53,6 +54,7 @@ def read_frames(path, columns=None, chunk_rows: int = CHUNK_ROWS):
 
 
 def file_columns(path) -> list:
+    """The column names of a CSV or Parquet file, from its first rows."""
     for frame in read_frames(path, chunk_rows=1):
         return list(frame.columns)
     raise ValueError(f"{path} holds no rows")
@@ -210,6 +212,7 @@ def encode(frame, prep: dict, where: str) -> np.ndarray:
 
 
 def encode_target(column, prep: dict, where: str) -> np.ndarray:
+    """The target column as the network's targets: class indices, or standardised float32 values."""
     if prep["task"] == "classification":
         index = {str(c): i for i, c in enumerate(prep["classes"])}
         codes = np.array([index.get(str(v), -1) for v in column])
@@ -229,10 +232,12 @@ class FrameSource(DataSource):
         self.val_split, self.seed = val_split, seed
 
     def n_rows(self):
+        """Rows of this part (training or validation), from the preprocessing pass."""
         n_train = self.prep["training_rows"]
         return n_train if self.part == "training" else self.prep["rows"] - n_train
 
     def chunks(self, shuffle, rng):
+        """The part's rows, chunk by chunk, encoded as the preprocessing recorded."""
         columns = self.prep["feature_columns"] + [self.prep["target"]]
         for index, frame in enumerate(read_frames(self.path, columns=columns)):
             held_out = validation_rows(len(frame), index, self.seed, self.val_split)

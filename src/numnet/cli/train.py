@@ -19,6 +19,7 @@ from numnet.registry import ACTIVATIONS, OPTIMIZERS
 MAX_TRAINING_BYTES = 4 * 2**30
 
 def add_parser(commands):
+    """Add the ``numnet train`` subcommand and its options to ``commands`` (argparse subparsers)."""
     parser = add_command(
         commands, "train", help="train a network on a CSV file",
         description="Train a network on a CSV file: text columns are one-hot encoded, numeric "
@@ -73,6 +74,7 @@ def add_parser(commands):
 
 
 def run(args) -> int:
+    """Run ``numnet train`` with the parsed ``args``; return the process exit status (0: success)."""
     strategy = mpi_strategy()
     if strategy is None:
         return _train(args, None)
