@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator
 import pytest
 
 PACKAGES = ["numnet", "numnet.functional", "numnet.data", "numnet.distributed", "numnet.layers",
-            "numnet.losses", "numnet.optimizers", "numnet.plot", "numnet.sklearn", "numnet.onnx"]
+            "numnet.losses", "numnet.optimizers", "numnet.plot", "numnet.sklearn", "numnet.onnx",
+            "numnet.model", "numnet.datasets", "numnet.io", "numnet.registry"]
 # Dunder methods whose signature is part of the public API; other dunders follow Python's protocols.
 CHECKED_DUNDERS = {"__init__", "__call__"}
 

@@ -14,7 +14,9 @@ Example
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T", bound=type)  # register's decorator returns the class it was given
 
 
 class Registry:
@@ -26,11 +28,11 @@ class Registry:
         What the registry holds, used in error messages ("optimizer").
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str) -> None:
         self.kind = kind
         self._classes: dict[str, Any] = {}  # classes that carry a registry_name
 
-    def register(self, *names: str):
+    def register(self, *names: str) -> Callable[[T], T]:
         """Class decorator that registers ``cls`` under its own name and ``names``."""
 
         def decorator(cls):
@@ -65,7 +67,7 @@ class Registry:
                 f"Unknown {self.kind} {name!r}. Known {_plural(self.kind)}: {', '.join(known)}.{hint}"
             ) from None
 
-    def get(self, spec, **kwargs):
+    def get(self, spec: Any, **kwargs: Any) -> Any:
         """Turn a name, a config dict or an instance into an instance.
 
         ``spec`` may be an instance (returned as is), a registered name
@@ -89,12 +91,12 @@ def _normalise(name: str) -> str:
     return name.lower().replace("-", "_").replace(" ", "_")
 
 
-def serialize(obj) -> dict:
+def serialize(obj: Any) -> dict:
     """Return ``{"class_name": ..., "config": obj.get_config()}``, plain JSON data."""
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
-def deserialize(data: dict, registry: Registry):
+def deserialize(data: dict, registry: Registry) -> Any:
     """Build an object from the dict written by :func:`serialize`."""
     if not isinstance(data, dict) or "class_name" not in data:
         raise ValueError(

@@ -5,7 +5,10 @@ prediction: accuracy counts hits, R² accumulates sums of squares.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numnet.registry import METRICS
 
@@ -16,14 +19,15 @@ class Metric:
     name = "metric"
     greater_is_better = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget the running totals: the start of an epoch."""
         self._total, self._count = 0.0, 0.0
 
-    def update(self, y_true, y_pred, sample_weight=None) -> None:
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add one batch's predictions to the running totals (each metric defines it)."""
         raise NotImplementedError
 
@@ -31,18 +35,19 @@ class Metric:
         """The metric over every batch since :meth:`reset` (NaN before any)."""
         return self._total / self._count if self._count else float("nan")
 
-    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike,
+                 sample_weight: ArrayLike | None = None) -> float:
         """Compute the metric on one set of predictions."""
         self.reset()
         self.update(np.asarray(y_true), np.asarray(y_pred), sample_weight)
         return self.result()
 
-    def get_config(self):
+    def get_config(self) -> dict:
         """Constructor arguments as plain JSON data; ``from_config`` rebuilds the metric."""
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> "Metric":
         """Rebuild a metric from :meth:`get_config`'s dict."""
         return cls(**config)
 
@@ -86,7 +91,8 @@ class Accuracy(Metric):
     name = "accuracy"
     multilabel = None  # None: inferred from the targets; a model's fit sets True/False
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add the batch's hits: predicted label equal to the target (multi-label: every output right)."""
         n = y_pred.shape[0]
         if sample_weight is None and y_true.ndim == 1 and y_pred.ndim == 2 and y_pred.shape[1] > 1:
@@ -120,7 +126,8 @@ class MeanAbsoluteErrorMetric(Metric):
     name = "mae"
     greater_is_better = False
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add the batch's weighted sum of ``mean(|y_pred - y_true|)`` per sample."""
         R = np.abs(y_pred - np.asarray(y_true).reshape(y_pred.shape))
         w = _weights(sample_weight, y_pred.shape[0])
@@ -135,7 +142,8 @@ class MeanSquaredErrorMetric(Metric):
     name = "mse"
     greater_is_better = False
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add the batch's weighted sum of ``mean((y_pred - y_true)²)`` per sample."""
         R = y_pred - np.asarray(y_true).reshape(y_pred.shape)
         w = _weights(sample_weight, y_pred.shape[0])
@@ -149,7 +157,7 @@ class RootMeanSquaredError(MeanSquaredErrorMetric):
 
     name = "rmse"
 
-    def result(self):
+    def result(self) -> float:
         """``sqrt`` of the mean squared error over every batch since :meth:`reset`."""
         return float(np.sqrt(super().result()))
 
@@ -163,11 +171,14 @@ class R2Score(Metric):
 
     name = "r2"
 
-    def reset(self):
+    _sums: Any  # running sums per output, None before the first batch
+
+    def reset(self) -> None:
         """Forget the running sums: the start of an epoch."""
         self._sums = None
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add the batch's weighted sums of 1, y, y² and squared residuals, per output."""
         T = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
         w = _weights(sample_weight, y_pred.shape[0]).reshape(-1, 1)
@@ -176,7 +187,7 @@ class R2Score(Metric):
                          (w * R * R).sum(0)])
         self._sums = sums if self._sums is None else self._sums + sums
 
-    def result(self):
+    def result(self) -> float:
         """``1 - SS_res / SS_tot`` from the running sums, averaged over outputs."""
         if self._sums is None:
             return float("nan")
@@ -214,12 +225,13 @@ def get_metric(spec) -> Metric:
 class FunctionMetric(Metric):
     """Wraps ``f(y_true, y_pred) -> float``, averaging per-batch values weighted by batch size."""
 
-    def __init__(self, function):
+    def __init__(self, function: Callable[[np.ndarray, np.ndarray], float]) -> None:
         self.function = function
         self.name = getattr(function, "__name__", "metric")
         super().__init__()
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray,
+               sample_weight: ArrayLike | None = None) -> None:
         """Add ``function(y_true, y_pred)`` times the batch's row count (a mean over rows)."""
         n = y_pred.shape[0]
         self._total += float(self.function(y_true, y_pred)) * n
