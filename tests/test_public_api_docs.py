@@ -112,3 +112,33 @@ def test_walker_reports_an_undocumented_unannotated_function():
 
     assert _problems("bare", bare, is_method=False) == [
         "bare: no docstring", "bare: no annotation for x, y, return"]
+
+
+
+# Module-level (inspect.getdoc finds an override's base class through the qualified name);
+# __module__ makes the walker treat them as numnet classes.
+class _DocumentedBase:
+    """A documented base."""
+
+    __module__ = "numnet.fake"
+
+    def step(self, x: int) -> int:
+        """Documented once, here."""
+        return x
+
+
+class _Child(_DocumentedBase):
+    """A documented child."""
+
+    __module__ = "numnet.fake"
+
+    def step(self, x: int) -> int:  # inherits _DocumentedBase.step's docstring
+        return x
+
+    def bare(self, y):
+        return y
+
+
+def test_walker_reports_class_methods_and_lets_overrides_inherit_docs():
+    assert _class_problems("_Child", _Child) == [
+        "_Child.bare: no docstring", "_Child.bare: no annotation for y, return"]
