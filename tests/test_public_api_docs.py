@@ -5,9 +5,9 @@ not starting with ``_``). For a class it checks the class docstring and every pu
 defined in the class or in a numnet base class (methods inherited from NumPy, scikit-learn or
 ``object`` are not ours to document). A method needs a docstring unless it is ``__init__``
 (numpydoc documents constructor parameters in the class docstring); an override without its
-own docstring inherits its base method's (``inspect.getdoc``), as the docs site shows it; every parameter except
-``self``/``cls`` and the return need annotations. Optional edges (plot, sklearn, onnx) are
-skipped where their extra is not installed.
+own docstring inherits its base method's (``inspect.getdoc``), as the docs site shows it;
+every parameter except ``self``/``cls`` and the return need annotations. Optional edges
+(plot, sklearn, onnx) are skipped where their extra is not installed.
 """
 from __future__ import annotations
 

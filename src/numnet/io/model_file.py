@@ -45,7 +45,8 @@ _SLACK = 2**20  # values a whole config may imply beyond those stored (unbuilt l
 
 
 # -- saving ---------------------------------------------------------------------
-def save_model(model: Any, path: str | os.PathLike[str], include_optimizer: bool = True, metadata: dict | None = None,
+def save_model(model: Any, path: str | os.PathLike[str], include_optimizer: bool = True,
+               metadata: dict | None = None,
                preprocessing: dict | None = None) -> None:
     """Write ``model`` to ``path`` (suffix ``.numnet`` by convention), atomically.
 
