@@ -29,13 +29,14 @@ class Exp(Activation):
     """``exp(x)``: the output activation of Poisson regression; derivative ``y``."""
 
     def forward(self, X, training=False):
-        """``exp(X)``, element-wise (n_samples, n_outputs); keeps the output for backward."""
-        self._Y = np.exp(X)
-        return self._Y
+        """``exp(X)``, element-wise (n_samples, n_outputs); keeps the output for backward in training."""
+        Y = np.exp(X)
+        self._keep(training, Y=Y)
+        return Y
 
     def backward(self, dY):
         """``dL/dX = dY * exp(X)``: the exponential is its own derivative."""
-        return dY * self._Y
+        return dY * self._cached("Y")
 
 
 _OUTPUT = {"softmax": Softmax, "logistic": Sigmoid, "identity": Identity, "exp": Exp}
