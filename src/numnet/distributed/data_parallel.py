@@ -157,6 +157,9 @@ class DataParallel:
                 sys.stderr.write(f"numnet.distributed: rank {self.rank} of {self.size} failed; "
                                  "aborting every rank:\n" + traceback.format_exc())
                 sys.stderr.flush()
+                # The launcher forwards each rank's output asynchronously; Abort kills every
+                # process at once, so give it a moment to pass the message on first.
+                time.sleep(0.5)
                 self.comm.Abort(1)
             raise
         finally:
