@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 import traceback
 import warnings
 
@@ -203,6 +204,7 @@ def _stop_every_rank_on_error(strategy, args, work) -> int:
         sys.stderr.write(f"numnet train: error on MPI rank {strategy.rank} of {strategy.size} "
                          f"(stopping every rank): {detail}")
         sys.stderr.flush()
+        time.sleep(0.5)  # let the launcher forward the message before Abort kills every rank
         strategy.comm.Abort(1)
         raise
 
