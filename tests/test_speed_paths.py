@@ -5,7 +5,7 @@ import pytest
 import numnet
 from numnet import Dense, ReLU, Sequential, Softmax
 from numnet.layers.dropout import Dropout
-from numnet.model import training
+from numnet.model import step as step_module
 
 
 def _data(n=96, d=3, k=4, seed=0):
@@ -17,18 +17,18 @@ def _fit(layers, X, y, fast=True, optimizer="adam", **fit_args):
     model = Sequential(layers(), random_state=0)
     model.compile(loss="categorical_crossentropy", optimizer=optimizer)
     model._fast_paths_seen = []
-    original = training._DenseReluSteps.for_step
+    original = step_module.DenseReluSteps.for_step
 
     def spy(cls, step):
         plan = original.__func__(cls, step) if fast else None
         model._fast_paths_seen.append(plan is not None)
         return plan
 
-    training._DenseReluSteps.for_step = classmethod(spy)
+    step_module.DenseReluSteps.for_step = classmethod(spy)
     try:
         history = model.fit(X, y, epochs=3, batch_size=20, verbose=0, random_state=1, **fit_args)
     finally:
-        training._DenseReluSteps.for_step = original
+        step_module.DenseReluSteps.for_step = original
     return model, history
 
 
