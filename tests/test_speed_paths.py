@@ -92,7 +92,8 @@ def test_adam_on_two_threads_is_bitwise_the_serial_update():
     grads = [rng.standard_normal(5000).astype(np.float32)] * 2
     threaded, serial = numnet.Adam(), numnet.Adam()
     threaded.block_size = serial.block_size = 256          # 20 blocks: above parallel_min_blocks
-    serial.parallel_min_blocks = 10**9
+    threaded.parallel_min_blocks = 3                        # the split is off by default
+    assert serial.parallel_min_blocks is None
     for _ in range(3):
         threaded.step([params[0]], [grads[0]])
         serial.step([params[1]], [grads[1]])
