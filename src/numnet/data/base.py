@@ -56,7 +56,7 @@ class DataSource:
     def chunks(self, shuffle: bool, rng: np.random.Generator) -> Iterator[tuple[Any, ...]]:
         """Yield ``(X, y, sample_weight, mask)`` chunks of any number of rows, in file order
         (or, with ``shuffle``, files, row groups or blocks in a random order)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define chunks(shuffle, rng)")
 
     def n_rows(self) -> int | None:
         """The number of rows, or None when it is not known without reading everything."""

@@ -16,7 +16,15 @@ from numnet.registry import ACTIVATIONS, LAYERS
 
 
 class Activation(Layer):
-    """Base for parameter-free, shape-preserving layers."""
+    """Base for parameter-free, shape-preserving layers.
+
+    Every activation's ``forward(X, training=False)`` takes ``X`` of shape
+    (n_samples, n_features) and returns ``Y`` of the same shape, keeping what
+    ``backward`` needs only when ``training`` is True (inference keeps nothing).
+    Its ``backward(dY)`` takes ``dL/dY`` of that shape and returns ``dL/dX`` of
+    the same shape: ``dY`` times the local derivative (the chain rule). Each
+    subclass's docstrings give its formula and derivative.
+    """
 
     def get_config(self) -> dict:
         """Constructor arguments as plain JSON data (see :meth:`Layer.get_config`)."""
@@ -29,34 +37,13 @@ class ReLU(Activation):
     """``max(0, x)``; derivative 1 where the output is positive, else 0."""
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``max(0, X)``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``max(0, X)``."""
         Y = F.relu(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY * (Y > 0)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY * (Y > 0)`` (the chain rule)."""
         return F.relu_backward(dY, self._cached("Y"))
 
 
@@ -72,33 +59,12 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``X`` where positive, else ``alpha * X``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``X`` where positive, else ``alpha * X``."""
         self._keep(training, X=X)
         return F.leaky_relu(X, self.alpha)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY`` where ``X > 0``, else ``alpha * dY`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY`` where ``X > 0``, else ``alpha * dY`` (the chain rule)."""
         return F.leaky_relu_backward(dY, self._cached("X"), self.alpha)
 
     def get_config(self) -> dict:
@@ -116,34 +82,13 @@ class ELU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``X`` where positive, else ``alpha * (exp(X) - 1)``.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``X`` where positive, else ``alpha * (exp(X) - 1)``."""
         Y = F.elu(X, self.alpha)
         self._keep(training, X=X, Y=Y)
         return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY`` where ``X > 0``, else ``dY * (Y + alpha)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY`` where ``X > 0``, else ``dY * (Y + alpha)`` (the chain rule)."""
         return F.elu_backward(dY, self._cached("X"), self._cached("Y"), self.alpha)
 
     def get_config(self) -> dict:
@@ -166,34 +111,13 @@ class GELU(Activation):
     """
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``0.5 X (1 + tanh(u))``, element-wise.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``0.5 X (1 + tanh(u))``, element-wise."""
         tanh_u = F.gelu_tanh(X)  # kept: the backward needs it too
         self._keep(training, X=X, tanh_u=tanh_u)
         return 0.5 * X * (1.0 + tanh_u)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY * (0.5 (1 + tanh u) + 0.5 X (1 - tanh² u) du/dX)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY * (0.5 (1 + tanh u) + 0.5 X (1 - tanh² u) du/dX)`` (the chain rule)."""
         return F.gelu_backward(dY, self._cached("X"), self._cached("tanh_u"))
 
 
@@ -203,34 +127,13 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; derivative ``y (1 - y)``; stable for x of ±1e4."""
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``1 / (1 + exp(-X))``, element-wise.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``1 / (1 + exp(-X))``, element-wise."""
         Y = F.sigmoid(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY * Y * (1 - Y)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY * Y * (1 - Y)`` (the chain rule)."""
         return F.sigmoid_backward(dY, self._cached("Y"))
 
 
@@ -240,34 +143,13 @@ class Tanh(Activation):
     """``tanh(x)``; derivative ``1 - y²``."""
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``tanh(X)``, element-wise.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``tanh(X)``, element-wise."""
         Y = F.tanh(X)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY * (1 - Y²)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY * (1 - Y²)`` (the chain rule)."""
         return F.tanh_backward(dY, self._cached("Y"))
 
 
@@ -277,33 +159,12 @@ class Softplus(Activation):
     """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``; derivative ``sigmoid(x)``."""
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``log(1 + exp(X))``, element-wise.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``log(1 + exp(X))``, element-wise."""
         self._keep(training, X=X)
         return F.softplus(X)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY * sigmoid(X)`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY * sigmoid(X)`` (the chain rule)."""
         return F.softplus_backward(dY, self._cached("X"))
 
 
@@ -313,32 +174,11 @@ class Identity(Activation):
     """``x``: the output of a regression network; derivative 1."""
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """``X`` itself (no copy).
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """``X`` itself (no copy)."""
         return X
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``dY`` itself (the derivative is 1) (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``dY`` itself (the derivative is 1) (the chain rule)."""
         return dY
 
 
@@ -374,34 +214,13 @@ class Softmax(Activation):
         self.axis = int(axis)
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
-        """Probabilities along ``axis``; each row sums to 1.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n_samples, n_features)
-        training : bool, default False
-            Keep what :meth:`backward` needs; inference keeps nothing.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_features)
-        """
+        """Probabilities along ``axis``; each row sums to 1."""
         Y = F.softmax(X, axis=self.axis)
         self._keep(training, Y=Y)
         return Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """``dL/dX`` = ``Y * (dY - sum(dY * Y, axis))``, the softmax Jacobian times ``dY`` (the chain rule).
-
-        Parameters
-        ----------
-        dY : ndarray of shape (n_samples, n_features)
-            ``dL/dY``.
-
-        Returns
-        -------
-        dX : ndarray of shape (n_samples, n_features)
-        """
+        """``dL/dX`` = ``Y * (dY - sum(dY * Y, axis))``, the softmax Jacobian times ``dY`` (the chain rule)."""
         return F.softmax_backward(dY, self._cached("Y"), self.axis)
 
     def get_config(self) -> dict:

@@ -29,7 +29,7 @@ class Metric:
     def update(self, y_true: np.ndarray, y_pred: np.ndarray,
                sample_weight: ArrayLike | None = None) -> None:
         """Add one batch's predictions to the running totals (each metric defines it)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define update(y_true, y_pred, sample_weight)")
 
     def result(self) -> float:
         """The metric over every batch since :meth:`reset` (NaN before any)."""
