@@ -14,10 +14,45 @@ from numnet.registry import LOSSES
 class _ElementwiseLoss(Loss):
     """Shared plumbing: targets shaped like ``y_pred``, the weights, and what backward needs.
 
-    Subclasses name their pair of :mod:`numnet.functional` functions.
+    Subclasses name their pair of :mod:`numnet.functional` functions
+    (``loss_function`` and ``grad_function``) and, when they have any, the
+    keyword options both take (:meth:`_options`).
     """
 
     is_classification = False
+    loss_function: Any = None
+    grad_function: Any = None
+
+    def _options(self) -> dict:
+        return {}
+
+    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
+                ) -> float:
+        """The loss averaged over outputs, then over samples (see the class for its formula).
+
+        Parameters
+        ----------
+        y_pred : ndarray of shape (n_samples, n_outputs)
+        y_true : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,), optional
+            The loss is ``sum(w_i * loss_i) / n_samples``.
+
+        Returns
+        -------
+        float
+            The mean over samples.
+        """
+        return self.loss_function(*self._keep(y_pred, y_true, sample_weight), **self._options())
+
+    def backward(self) -> np.ndarray:
+        """``dL/dy_pred`` for the last :meth:`forward` (see the class for its formula).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+            Already divided by ``n_samples`` (and by the number of outputs).
+        """
+        return self.grad_function(self._P, self._T, self._w, **self._options())
 
     def _keep(self, y_pred: np.ndarray, y_true: ArrayLike, sample_weight: np.ndarray | None
               ) -> tuple[np.ndarray, np.ndarray, Any]:
@@ -42,66 +77,16 @@ class MeanSquaredError(_ElementwiseLoss):
     2.5
     """
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
-                ) -> float:
-        """Mean over outputs, then samples, of ``(y_pred - y_true)²``.
-
-        Parameters
-        ----------
-        y_pred : ndarray of shape (n_samples, n_outputs)
-        y_true : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), optional
-            The loss is ``sum(w_i * loss_i) / n_samples``.
-
-        Returns
-        -------
-        float
-            The mean over samples.
-        """
-        return F.mse(*self._keep(y_pred, y_true, sample_weight))
-
-    def backward(self) -> np.ndarray:
-        """``2 (y_pred - y_true) / (n k)``, k the number of outputs.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_outputs)
-            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
-        """
-        return F.mse_grad(self._P, self._T, self._w)
+    loss_function = staticmethod(F.mse)
+    grad_function = staticmethod(F.mse_grad)
 
 
 @LOSSES.register("mae", "mean_absolute_error", "absolute_error")
 class MeanAbsoluteError(_ElementwiseLoss):
     """``mean(|y_pred - y_true|)``; gradient ``sign(y_pred - y_true) / (n k)`` (0 at a tie)."""
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
-                ) -> float:
-        """Mean over outputs, then samples, of ``|y_pred - y_true|``.
-
-        Parameters
-        ----------
-        y_pred : ndarray of shape (n_samples, n_outputs)
-        y_true : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), optional
-            The loss is ``sum(w_i * loss_i) / n_samples``.
-
-        Returns
-        -------
-        float
-            The mean over samples.
-        """
-        return F.mae(*self._keep(y_pred, y_true, sample_weight))
-
-    def backward(self) -> np.ndarray:
-        """``sign(y_pred - y_true) / (n k)`` (0 at a tie: a subgradient).
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_outputs)
-            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
-        """
-        return F.mae_grad(self._P, self._T, self._w)
+    loss_function = staticmethod(F.mae)
+    grad_function = staticmethod(F.mae_grad)
 
 
 @LOSSES.register("huber")
@@ -114,38 +99,16 @@ class Huber(_ElementwiseLoss):
         Where the loss turns from quadratic to linear.
     """
 
+    loss_function = staticmethod(F.huber)
+    grad_function = staticmethod(F.huber_grad)
+
     def __init__(self, delta: float = 1.0) -> None:
         if not delta > 0:
             raise ValueError(f"Huber delta must be > 0, got {delta}")
         self.delta = float(delta)
 
-    def forward(self, y_pred: np.ndarray, y_true: np.ndarray, sample_weight: np.ndarray | None = None
-                ) -> float:
-        """Mean Huber loss: ``r²/2`` for ``|r| <= delta``, else ``delta (|r| - delta/2)``.
-
-        Parameters
-        ----------
-        y_pred : ndarray of shape (n_samples, n_outputs)
-        y_true : ndarray of shape (n_samples, n_outputs)
-        sample_weight : ndarray of shape (n_samples,), optional
-            The loss is ``sum(w_i * loss_i) / n_samples``.
-
-        Returns
-        -------
-        float
-            The mean over samples.
-        """
-        return F.huber(*self._keep(y_pred, y_true, sample_weight), delta=self.delta)
-
-    def backward(self) -> np.ndarray:
-        """``clip(y_pred - y_true, -delta, delta) / (n k)``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_outputs)
-            ``dL/dy_pred`` for the last :meth:`forward`, already divided by ``n_samples``.
-        """
-        return F.huber_grad(self._P, self._T, self._w, delta=self.delta)
+    def _options(self) -> dict:
+        return {"delta": self.delta}
 
     def get_config(self) -> dict:
         """Constructor arguments as plain JSON data; ``from_config`` rebuilds the loss."""
