@@ -133,7 +133,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: int = 10, max_fun: int = 15000, dropout: float = 0.0,
-                 batch_norm: bool = False, 
+                 batch_norm: bool = False,
                  class_weight: dict | str | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

@@ -73,7 +73,7 @@ intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, 
                  early_stopping: bool = False, validation_fraction: float = 0.1,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  n_iter_no_change: int = 10, max_fun: int = 15000, dropout: float = 0.0,
-                 batch_norm: bool = False, 
+                 batch_norm: bool = False,
                  huber_delta: float = 1.0) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
