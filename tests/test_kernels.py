@@ -1,4 +1,6 @@
 """Every speed trick in numnet._kernels equals the plain expression its docstring names."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -251,3 +253,67 @@ def test_in_parallel_runs_both_halves_and_raises_their_errors():
 
     with pytest.raises(ValueError, match="five"):
         kernels.in_parallel(fail_on_five, [1, 2, 3, 4, 5])
+
+
+# -- inference: predict's forward pass ---------------------------------------------------
+def _finite_cases():
+    big = np.finfo(np.float32).max
+    yield np.zeros((1, 5), np.float32)
+    yield np.array([[1.0, -2.0, 3.5]], np.float32)
+    yield np.array([[big, big, 1.0]], np.float32)  # finite, but the float32 sum overflows
+    yield np.array([[-big, -big]], np.float32)
+    yield np.array([[np.nan, 1.0]], np.float32)
+    yield np.array([[1.0, np.inf]], np.float32)
+    yield np.array([[-np.inf, 2.0]], np.float64)
+    yield np.array([[np.inf, -np.inf, 0.0]], np.float32)  # inf - inf: the sum is NaN
+    yield np.array([[1e300, 1e300]], np.float64)
+    yield np.array([[1.0, 2.0]], np.float16)
+    yield np.array([[60000.0, 60000.0]], np.float16)  # overflows float16's sum, finite
+    yield np.ones((4, 3), np.float32)
+    yield np.array([[1.0, 2.0], [np.nan, 0.0]])
+    yield np.array([1.0, np.inf])
+    yield np.zeros((0, 3), np.float32)
+    yield np.array([[1 + 2j, np.inf * 1j]])
+    yield np.ones((1, 1)).T[:, :1]  # a non-contiguous one-row view
+
+
+@pytest.mark.parametrize("X", list(_finite_cases()), ids=str)
+def test_all_finite_equals_isfinite_all(X):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the complex case warns that the sum drops imaginary parts
+        assert kernels.all_finite(X) is bool(np.isfinite(X).all())
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_all_finite_sums_in_float64_so_large_finite_rows_do_not_warn(dtype):
+    X = np.full((1, 4), np.finfo(dtype).max, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kernels.all_finite(X) and kernels.all_finite(np.repeat(X, 3, axis=0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m", [1, 7])
+def test_affine_equals_x_at_w_plus_b_bitwise_in_a_new_array(rng, dtype, m):
+    X, W, b = (rng.standard_normal(s).astype(dtype) for s in ((m, 64), (64, 128), (128,)))
+    Y = kernels.affine(X, W, b)
+    np.testing.assert_array_equal(Y, X @ W + b)
+    assert Y.shape == (m, 128) and not np.shares_memory(Y, X)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("m", [1, 2, 33])
+def test_softmax_rows_into_equals_functional_softmax_bitwise_in_place(rng, dtype, m):
+    Z = (rng.standard_normal((m, 10)) * 20).astype(dtype)
+    Z[0, 3] = 1e4 if dtype != np.float16 else 6e4  # huge logits: exp must not overflow
+    expected = F.softmax(Z)
+    assert kernels.softmax_rows_into(Z) is Z
+    np.testing.assert_array_equal(Z, expected)
+
+
+def test_softmax_rows_into_handles_infinite_logits_as_softmax_does():
+    Z = np.array([[-np.inf, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf, -np.inf, -np.inf]])
+    for rows in (Z[:1], Z[1:2], Z[2:], Z):
+        with np.errstate(invalid="ignore"):
+            expected = F.softmax(rows)
+            np.testing.assert_array_equal(kernels.softmax_rows_into(rows.copy()), expected)

@@ -11,6 +11,8 @@ import os
 
 import numpy as np
 
+from numnet import _kernels as kernels
+
 _X_SHAPE = "(n_samples, n_features)"
 _X_HINT = "convert text or categorical columns to numbers first (for example one-hot encode them)"
 _NONFINITE_FIX = "remove or impute them before training"
@@ -158,8 +160,9 @@ def check_array(X, name: str = "X", dtype=np.float32, n_features: int | None = N
     if (type(X) is np.ndarray and X.dtype == dtype and X.ndim == ndim == 2 and X.shape[0]
             and X.shape[1] and X.flags.c_contiguous and (n_features is None or X.shape[1] == n_features)):
         # Fast path for arrays that already have the right form (every predict call):
-        # only finiteness is left to check.
-        check_finite(X, name)
+        # only finiteness is left to check (check_finite only to word the error).
+        if not kernels.all_finite(X):
+            check_finite(X, name)
         return X
     if (type(X) is np.ndarray and X.dtype.kind in "fiu" and X.ndim == ndim == 2 and X.shape[0]
             and X.shape[1] and (n_features is None or X.shape[1] == n_features)):
@@ -225,15 +228,10 @@ def _overflow_message(arr: np.ndarray, dtype: np.dtype, name: str, fix: str) -> 
 
 
 def _all_finite(arr: np.ndarray) -> bool:
-    """True when every entry is finite; one cheap float64 sum in the common case.
-
-    A finite sum proves every entry finite (NaN and inf propagate through addition);
-    only when it is not finite (or the sum itself overflowed) is the full check needed.
-    The sum runs in float64 so that large but finite float32 values cannot overflow it.
-    """
+    """True when every entry is finite; one cheap sum in the common case (:func:`kernels.all_finite`)."""
     if arr.dtype.kind not in "fc":
         return True
-    return math.isfinite(arr.sum(dtype=np.float64)) or bool(np.isfinite(arr).all())
+    return kernels.all_finite(arr)
 
 
 def check_finite(arr: np.ndarray, name: str, fix: str = _NONFINITE_FIX) -> None:

@@ -17,6 +17,7 @@ from numnet.losses.base import Loss
 from numnet.model.keras_compat import (check_verbose, evaluate_output, model_html, name_metrics_as_given,
                                        refuse_foreign_format, report, test_on_batch, train_on_batch)
 from numnet.model.forward import ForwardPlan, run_layers
+from numnet.model.inference import InferencePlan
 from numnet.data.base import streams
 from numnet.model.metrics import get_metrics, predicted_labels
 from numnet.model.parameters import FlatParameters, is_numnet_layer
@@ -54,6 +55,8 @@ class Sequential:
     >>> model.predict(X).shape
     (300, 3)
     """
+
+    _inference: InferencePlan | None = None  # predict's steps, made on first use (never pickled)
 
     def __init__(self, layers: Sequence[Layer] | None = None, dtype: DTypeLike | None = None,
                  random_state: int | np.random.Generator | None = None,
@@ -301,7 +304,7 @@ class Sequential:
                 and type(verbose) is int and verbose == 0):
             # The common call, one array and no options: straight to the checks and the layers
             # (a single row spends more time in Python than in arithmetic).
-            return self._predict_batch(self.check_input(X), None)
+            return self._inference_plan().run(self.check_input(X))
         if check_verbose(verbose, "predict"):
             started = time.perf_counter()
             outputs = self.predict(X, batch_size=batch_size, mask=mask)
@@ -322,11 +325,22 @@ class Sequential:
         return np.concatenate(parts)
 
     def _predict_batch(self, X, mask):
-        if mask is None:  # what run_layers does without a mask, less building its plan
-            for layer in self.layers:
-                X = layer.forward(X, training=False)
-            return X
+        if mask is None:  # what run_layers does without a mask, in fewer NumPy calls
+            return self._inference_plan().run(X)
         return run_layers(self.layers, X, training=False, mask=mask)
+
+    def _inference_plan(self) -> InferencePlan:
+        plan = self._inference
+        if plan is None or not plan.serves(self.layers):  # made again when model.layers changes
+            plan = self._inference = InferencePlan(self.layers)
+        return plan
+
+    def __getstate__(self):
+        # Pickles and copies carry no inference plan (its steps are functions); the
+        # next predict makes one again.
+        state = dict(self.__dict__)
+        state.pop("_inference", None)
+        return state
 
     def predict_classes(self, X: Any, batch_size: int | None = None,
                         mask: ArrayLike | None = None) -> np.ndarray:
