@@ -203,13 +203,35 @@ def test_relu_into_equals_maximum_with_zero_in_place(rng):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_relu_backward_into_equals_dy_times_positive_mask(rng, dtype):
-    dY, Y = (rng.standard_normal((7, 4)).astype(dtype) for _ in range(2))
-    Y[0, 0] = 0.0  # the kink: derivative 0
-    expected = dY * (Y > 0)
-    mask = np.empty_like(Y)
-    assert kernels.relu_backward_into(dY, Y, mask) is dY
-    np.testing.assert_array_equal(dY, expected)
+def test_relu_with_mask_equals_maximum_and_the_positive_mask(rng, dtype):
+    Z = rng.standard_normal((7, 4)).astype(dtype)
+    Z[0, 0], Z[1, 1], Z[2, 2] = 0.0, -0.0, np.nan  # the kink, a signed zero, NaN propagates
+    expected, expected_mask = np.maximum(Z, 0), (Z > 0).astype(dtype)
+    mask = np.empty_like(Z)
+    assert kernels.relu_with_mask(Z, mask) is Z
+    np.testing.assert_array_equal(Z, expected)
+    np.testing.assert_array_equal(mask, expected_mask)
+    dA = rng.standard_normal((7, 4)).astype(dtype)
+    np.testing.assert_array_equal(dA * mask, dA * (expected > 0))  # the backward pass's use
+
+
+def test_relu_with_mask_turns_minus_infinity_into_nan_not_zero():
+    # Documented difference from np.maximum: an overflowed pre-activation is not hidden.
+    Z, mask = np.array([[-np.inf, 1.0]]), np.empty((1, 2))
+    with np.errstate(invalid="ignore"):
+        kernels.relu_with_mask(Z, mask)
+    assert np.isnan(Z[0, 0]) and Z[0, 1] == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_operand_equals_the_python_scalar_as_an_operand_and_is_read_only(rng, dtype):
+    a = rng.standard_normal(50).astype(dtype)
+    for value in (0.9, 1.0 - 0.999, 1e-7, 0):
+        constant = kernels.operand(value, np.dtype(dtype))
+        assert constant.shape == () and constant.dtype == dtype and not constant.flags.writeable
+        np.testing.assert_array_equal(np.multiply(a, constant), np.multiply(a, value))
+        np.testing.assert_array_equal(np.maximum(a, constant), np.maximum(a, value))
+    assert kernels.operand(0.9, np.dtype(dtype)) is kernels.operand(0.9, np.dtype(dtype))  # cached
 
 
 def test_eye_equals_np_eye_and_is_cached_read_only():

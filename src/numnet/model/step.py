@@ -99,18 +99,36 @@ class DenseReluSteps:
     output, ``dW = A.T @ dZ``, ``db = ones @ dZ``, ``dA = dZ @ W.T``,
     ``dZ = dA * (A > 0)``), written into buffers made once per batch size and
     kept here, for this fit only: the layers hold nothing, so inference stays
-    stateless. The weight gradient is written into the layers' ``grads``
-    views of the flat buffer, as ``Dense.backward`` does.
+    stateless. The gradients are written into the layers' ``grads`` views of
+    the flat buffer, as ``Dense.backward`` does.
+
+    **The bias inside the matrix product.** The flat buffer stores each Dense
+    layer's ``W`` (n_in, n_out) directly followed by its ``b`` (n_out,): read
+    together they are one (n_in + 1, n_out) matrix ``[W; b]``. A hidden layer's
+    output buffer gets one more column, of ones, so the next layer computes
+    ``[A, 1] @ [W; b] = A @ W + b`` as one product, and its gradient
+    ``[A, 1].T @ dZ = [dW; db]`` as one more: two NumPy calls fewer per layer.
+    The first layer's input is the data batch, which has no ones column (adding
+    one would copy the batch), so it adds ``b`` and sums ``db`` as usual. BLAS
+    sums the bias in with the products, so these layers equal the plain path
+    to float rounding, not bit for bit (tests/test_speed_paths.py).
     """
 
-    def __init__(self, dense, dtype):
+    def __init__(self, dense, flat):
         self.W = [layer.params["weights"] for layer in dense]
         self.b = [layer.params["biases"] for layer in dense]
         self.dW = [layer.grads["weights"] for layer in dense]
         self.db = [layer.grads["biases"] for layer in dense]
+        # [W; b] and [dW; db] of every layer after the first, as views of the flat buffers.
+        self.Wb = [None] + [_stacked(flat.values, W, b) for W, b in zip(self.W[1:], self.b[1:])]
+        self.dWb = [None] + [_stacked(flat.gradients, dW, db)
+                             for dW, db in zip(self.dW[1:], self.db[1:])]
+        self.folded = [Wb is not None and dWb is not None for Wb, dWb in zip(self.Wb, self.dWb)]
+        self.WT = [W.T for W in self.W]  # views made once: .T costs a little every batch
+        self.WbT = [None if Wb is None else Wb.T for Wb in self.Wb]
         self.widths = [self.W[0].shape[0]] + [W.shape[1] for W in self.W]
-        self.dtype = dtype
-        self.eye = kernels.eye(self.widths[-1], np.dtype(dtype).str)
+        self.dtype = flat.values.dtype
+        self.eye = kernels.eye(self.widths[-1], self.dtype.str)
         self._buffers = {}
         self.probabilities = None
 
@@ -130,38 +148,90 @@ class DenseReluSteps:
                     and not (layer.l1 or layer.l2 or layer.bias_l1 or layer.bias_l2) for layer in dense)
         if not plain or not all(type(layer) is ReLU for layer in relus):
             return None
-        return cls(dense, step.flat.values.dtype)
+        return cls(dense, step.flat)
 
     def _buffers_for(self, m):
-        """``A[i]``: input of Dense ``i`` (``A[0]`` the batch); ``D[i]``: ``dL/dZ`` of Dense ``i``."""
+        """The arrays a batch of ``m`` rows writes, made on its first batch; see :class:`_StepBuffers`."""
         buf = self._buffers.get(m)
         if buf is None:
-            widths, dtype = self.widths, self.dtype
-            buf = self._buffers[m] = (
-                [None] + [np.empty((m, w), dtype) for w in widths[1:-1]],
-                [np.empty((m, w), dtype) for w in widths[1:]],
-                [None] + [np.empty((m, w), dtype) for w in widths[1:-1]],  # ReLU masks
-                kernels.ones(m, np.dtype(dtype).str),
-                kernels.SoftmaxCrossEntropyBuffers(m, widths[-1], dtype))
+            buf = self._buffers[m] = _StepBuffers(m, self.widths, self.folded, self.dtype)
         return buf
 
     def gradients(self, X, labels):
         """Fill the gradients for the batch ``X`` (m, n_inputs), int ``labels`` (m,); return the loss."""
-        A, D, masks, ones, softmax = self._buffers_for(len(X))
-        A[0] = X
+        buf = self._buffers_for(len(X))
+        A, A1, AT, D, D1, masks, softmax = buf.A, buf.A1, buf.A1T, buf.D, buf.D1, buf.masks, buf.softmax
+        W, b, Wb, folded = self.W, self.b, self.Wb, self.folded
+        A[0] = A1[0] = X
         self.eye.take(labels, axis=0, out=softmax.T)  # one-hot rows: P - T is one subtraction
-        last = len(self.W) - 1
+        last = len(W) - 1
         for i in range(last):
-            kernels.relu_into(kernels.affine_into(A[i], self.W[i], self.b[i], out=A[i + 1]))
-        loss = softmax.gradient(kernels.affine_into(A[last], self.W[last], self.b[last], out=D[last]))
+            if folded[i]:
+                np.matmul(A1[i], Wb[i], out=A[i + 1])  # [A, 1] @ [W; b]
+            else:
+                kernels.affine_into(A[i], W[i], b[i], out=A[i + 1])
+            kernels.relu_with_mask(A1[i + 1], masks[i + 1])  # the whole buffer: the ones stay 1
+        if folded[last]:
+            np.matmul(A1[last], Wb[last], out=D[last])
+        else:
+            kernels.affine_into(A[last], W[last], b[last], out=D[last])
+        loss = softmax.gradient(D[last])
         self.probabilities = softmax.P
         for i in range(last, -1, -1):
-            np.matmul(A[i].T, D[i], out=self.dW[i])
-            np.matmul(ones, D[i], out=self.db[i])  # the bias gradient sums dZ over the samples
+            if folded[i]:
+                np.matmul(AT[i], D[i], out=self.dWb[i])  # [A, 1].T @ dZ = [dW; db]
+            else:
+                np.matmul(A[i].T, D[i], out=self.dW[i])
+                np.matmul(buf.ones, D[i], out=self.db[i])  # db sums dZ over the samples
             if i:  # the first layer's dL/dX is the data's: nothing uses it
-                np.matmul(D[i], self.W[i].T, out=D[i - 1])
-                kernels.relu_backward_into(D[i - 1], A[i], masks[i])
+                # dL/d[A, 1] = dZ @ [W; b].T (the last column, for the ones, goes unused),
+                # then through the ReLU: both on whole contiguous buffers.
+                np.matmul(D[i], self.WbT[i] if folded[i] else self.WT[i], out=D1[i - 1])
+                D1[i - 1] *= masks[i]
         return loss
+
+
+class _StepBuffers:
+    """Every array one :meth:`DenseReluSteps.gradients` call on ``m`` rows writes.
+
+    ``A1[i]`` holds the input of Dense ``i`` (``A1[0]`` the batch, the others
+    ReLU outputs, written in place over the pre-activations); where Dense ``i``
+    is folded it has a last column of ones and ``A[i]`` is the view without it
+    (otherwise the same array), and ``A1T[i]`` is its transpose. ``masks[i]`` is
+    ``A1[i] > 0`` as floats. ``D1[i]`` holds ``dL/dZ`` of Dense ``i``, with one
+    junk column more where Dense ``i + 1`` is folded, and ``D[i]`` is the view
+    without it. Elementwise work runs over the whole contiguous arrays (NumPy's
+    fast path); only the matrix products see the views, which BLAS reads
+    directly with a row stride.
+    """
+
+    def __init__(self, m, widths, folded, dtype):
+        self.A, self.A1, self.masks, self.D, self.D1 = [None], [None], [None], [], []
+        for i, width in enumerate(widths[1:-1], start=1):
+            extra = 1 if folded[i] else 0
+            self.A1.append(np.ones((m, width + extra), dtype))  # the column of ones stays 1
+            self.A.append(self.A1[-1][:, :width])
+            self.masks.append(np.empty((m, width + extra), dtype))
+        for i, width in enumerate(widths[1:]):
+            extra = 1 if i + 1 < len(folded) and folded[i + 1] else 0
+            self.D1.append(np.empty((m, width + extra), dtype))
+            self.D.append(self.D1[-1][:, :width])
+        self.A1T = [None if a is None else a.T for a in self.A1]
+        self.ones = kernels.ones(m, dtype.str)
+        self.softmax = kernels.SoftmaxCrossEntropyBuffers(m, widths[-1], dtype)
+
+
+def _stacked(flat, W, b):
+    """``[W; b]`` as one (n_in + 1, n_out) view of ``flat``, or None where ``b`` does not follow ``W``."""
+    start = W.ctypes.data - flat.ctypes.data
+    contiguous = W.flags.c_contiguous and b.flags.c_contiguous and b.ctypes.data == W.ctypes.data + W.nbytes
+    if not contiguous or start < 0 or start % flat.itemsize or W.base is None:
+        return None
+    offset = start // flat.itemsize
+    n_in, n_out = W.shape
+    if offset + (n_in + 1) * n_out > flat.size:
+        return None
+    return flat[offset:offset + (n_in + 1) * n_out].reshape(n_in + 1, n_out)
 
 
 class NoInputGradient:
