@@ -526,3 +526,35 @@ def test_a_bad_param_leaves_the_earlier_params_untouched():
         optimizer.step(params, [np.ones(2), np.ones(2)])
     assert_array_equal(params[0], [1.0, 1.0])
     assert optimizer.iterations == 0
+
+
+def test_step_follows_new_arrays_put_into_the_same_lists():
+    # step() reuses what it looked up while the loop passes the very same arrays; new ones are seen.
+    params, grads = [np.ones(10)], [np.full(10, 0.5)]
+    optimizer = SGD(learning_rate=0.1)
+    optimizer.step(params, grads)
+    np.testing.assert_allclose(params[0], 0.95)
+    params[0] = np.ones(10)
+    optimizer.step(params, grads)
+    np.testing.assert_allclose(params[0], 0.95)
+    grads[0] = np.full(10, 1.0)
+    optimizer.step(params, grads)
+    np.testing.assert_allclose(params[0], 0.85)
+    params[0], grads[0] = np.ones(5), np.ones(5)
+    with pytest.raises(ValueError, match="shape"):
+        optimizer.step(params, grads)
+
+
+def test_a_new_block_size_takes_effect_at_the_next_step_with_the_same_result():
+    rng = np.random.default_rng(0)
+    p, g = rng.standard_normal(1000), rng.standard_normal(1000)
+    blocked, whole = Adam(), Adam()
+    q = p.copy()
+    for block_size in (100, 64, None, 300):
+        blocked.block_size = block_size
+        blocked.step([p], [g])
+        whole.step([q], [g])
+        update = blocked._plan[3][0]  # (param, grad, slots, scratch), or a list of them per block
+        first_param = update[0] if type(update) is tuple else update[0][0]
+        assert first_param.size == (1000 if block_size is None else block_size)
+    np.testing.assert_array_equal(p, q)
