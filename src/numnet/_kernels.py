@@ -303,7 +303,8 @@ class SoftmaxCrossEntropyBuffers:
         self.argmax = np.empty(m, np.intp)
         self.row_start = np.arange(m, dtype=np.intp) * k   # flat index of each row's first entry
         self.ones_k = np.ones(k, dtype)
-        self.floor = exp_floor(np.dtype(dtype))
+        self.floor = operand(exp_floor(np.dtype(dtype)), np.dtype(dtype))
+        self.inv_m = operand(1.0 / m, np.dtype(dtype))
         # Views made once: a reshape per batch costs as much as a small ufunc call.
         self.row_max_flat = self.row_max.reshape(-1)
         self.row_sum_column = self.row_sum[:, None]
@@ -322,17 +323,18 @@ class SoftmaxCrossEntropyBuffers:
         # Row maxima by argmax and one gather: np.max(axis=1) is slow along short rows.
         Z.argmax(axis=1, out=self.argmax)
         self.argmax += self.row_start
-        Z.take(self.argmax, out=self.row_max_flat)
+        Z.take(self.argmax, out=self.row_max_flat, mode="clip")  # valid indices: see gather_rows
         Z -= self.row_max
         np.maximum(Z, self.floor, out=P)     # no subnormal probabilities (see exp_floor)
         np.exp(P, out=P)
         np.matmul(P, self.ones_k, out=self.row_sum)   # row sums as one BLAS call
         np.log(self.row_sum, out=self.log_sum)
-        loss = (float(self.log_sum.sum()) - float(np.vdot(self.T, Z))) / m
+        # np.add.reduce is what .sum() runs, less the Python wrapper around it.
+        loss = (float(np.add.reduce(self.log_sum)) - float(np.vdot(self.T, Z))) / m
         np.divide(P, self.row_sum_column, out=P)
         # Softmax Jacobian times -T / P collapses to P - T: no division by P.
         np.subtract(P, self.T, out=Z)
-        Z *= 1.0 / m
+        Z *= self.inv_m
         return loss
 
 

@@ -163,7 +163,9 @@ class DenseReluSteps:
         A, A1, AT, D, D1, masks, softmax = buf.A, buf.A1, buf.A1T, buf.D, buf.D1, buf.masks, buf.softmax
         W, b, Wb, folded = self.W, self.b, self.Wb, self.folded
         A[0] = A1[0] = X
-        self.eye.take(labels, axis=0, out=softmax.T)  # one-hot rows: P - T is one subtraction
+        # One-hot rows, so that P - T is one subtraction (fit has checked the labels: clip, which
+        # writes straight into T, changes nothing).
+        self.eye.take(labels, axis=0, out=softmax.T, mode="clip")
         last = len(W) - 1
         for i in range(last):
             if folded[i]:

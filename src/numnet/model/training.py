@@ -245,8 +245,8 @@ class Trainer:
         epoch_batches = batches.epoch()
         if self._strategy is not None:  # this rank's rows of each global batch
             epoch_batches = self._strategy.local_batches(epoch_batches)
+        b = -1
         for b, (Xb, yb, wb, mb) in enumerate(epoch_batches):
-            self._last_batch, self._last = b, (Xb, yb, wb, mb)
             loss = step.run(Xb, yb, wb, mb)
             if not math.isfinite(loss):
                 self._diverged(epoch, b, loss, batches, snapshot, snapshot_epoch, step, Xb, mb)
@@ -260,6 +260,8 @@ class Trainer:
                 _call(batch_hooks, "on_batch_end", b, logs)
             if interrupt.raised:
                 break
+        if b >= 0:  # the epoch's last batch, for _check_last_step
+            self._last_batch, self._last = b, (Xb, yb, wb, mb)
         if self._strategy is not None:  # sums over every rank's rows: the same logs on all ranks
             total, seen = self._strategy.reduce_epoch(total, seen, metrics)
         logs = {"loss": total / max(seen, 1), **{m.name: m.result() for m in metrics}}
@@ -391,6 +393,9 @@ class _Batches:
                 yield tuple(None if a is None else a[start:start + size] for a in arrays)
             return
         order = self.rng.permutation(n)
+        if self.weights is None and self.mask is None:  # the common case, without the bookkeeping below
+            yield from self._shuffled_xy(order)
+            return
         # Only the arrays there are, and the buffers cut to the last batch's size once, not per batch.
         present = [i for i, a in enumerate(arrays) if a is not None]
         for start in range(0, n, size):
@@ -401,6 +406,21 @@ class _Batches:
                 buf = self._buffers[i]
                 batch[i] = kernels.gather_rows(arrays[i], index, buf if m == size else buf[:m])
             yield tuple(batch)
+
+
+    def _shuffled_xy(self, order):
+        """``(X[index], y[index], None, None)`` per batch of ``order``, gathered into the buffers."""
+        X, y, size = self.X, self.y, self.batch_size
+        X_buffer, y_buffer = self._buffers[0], self._buffers[1]
+        gather = kernels.gather_rows
+        full = len(order) - len(order) % size
+        for start in range(0, full, size):
+            index = order[start:start + size]
+            yield gather(X, index, X_buffer), gather(y, index, y_buffer), None, None
+        if full < len(order):
+            index = order[full:]
+            m = len(index)
+            yield gather(X, index, X_buffer[:m]), gather(y, index, y_buffer[:m]), None, None
 
 
 class _StreamBatches:
