@@ -213,6 +213,12 @@ def test_relu_with_mask_equals_maximum_and_the_positive_mask(rng, dtype):
     np.testing.assert_array_equal(mask, expected_mask)
     dA = rng.standard_normal((7, 4)).astype(dtype)
     np.testing.assert_array_equal(dA * mask, dA * (expected > 0))  # the backward pass's use
+    Z2, out = rng.standard_normal((7, 4)).astype(dtype), np.ones((7, 5), dtype)
+    before = Z2.copy()
+    assert kernels.relu_with_mask(Z2, mask, out=out[:, :4]) is not Z2  # into a view, Z untouched
+    np.testing.assert_array_equal(out[:, :4], np.maximum(before, 0))
+    np.testing.assert_array_equal(Z2, before)
+    assert (out[:, 4] == 1).all()
 
 
 def test_relu_with_mask_turns_minus_infinity_into_nan_not_zero():

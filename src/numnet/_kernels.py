@@ -259,10 +259,11 @@ def relu_into(Z: np.ndarray) -> np.ndarray:
     return np.maximum(Z, operand(0, Z.dtype), out=Z)
 
 
-def relu_with_mask(Z: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``Z[...] = np.maximum(Z, 0)`` and ``mask[...] = Z > 0`` (as 1.0 / 0.0), in place; returns ``Z``.
+def relu_with_mask(Z: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``out[...] = np.maximum(Z, 0)`` and ``mask[...] = Z > 0`` (as 1.0 / 0.0); returns ``out``.
 
-    As ``mask = (Z > 0)`` then ``Z *= mask``: two fast calls, cheaper than
+    ``out`` defaults to ``Z`` (in place). As ``mask = (Z > 0)`` then
+    ``out = Z * mask``: two fast calls, cheaper than
     ``np.maximum`` alone (NumPy's float ``maximum`` checks every entry for NaN),
     and the backward pass reuses the mask (``dZ = dA * mask``) instead of
     comparing again. Equal to ``np.maximum(Z, 0)`` for every finite or NaN
@@ -270,8 +271,7 @@ def relu_with_mask(Z: np.ndarray, mask: np.ndarray) -> np.ndarray:
     which the training loop then reports as divergence instead of hiding it.
     """
     np.greater(Z, operand(0, Z.dtype), out=mask)
-    Z *= mask
-    return Z
+    return np.multiply(Z, mask, out=Z if out is None else out)
 
 
 def eye(n: int, dtype: str) -> np.ndarray:

@@ -125,7 +125,6 @@ class DenseReluSteps:
                              for dW, db in zip(self.dW[1:], self.db[1:])]
         self.folded = [Wb is not None and dWb is not None for Wb, dWb in zip(self.Wb, self.dWb)]
         self.WT = [W.T for W in self.W]  # views made once: .T costs a little every batch
-        self.WbT = [None if Wb is None else Wb.T for Wb in self.Wb]
         self.widths = [self.W[0].shape[0]] + [W.shape[1] for W in self.W]
         self.dtype = flat.values.dtype
         self.eye = kernels.eye(self.widths[-1], self.dtype.str)
@@ -160,23 +159,20 @@ class DenseReluSteps:
     def gradients(self, X, labels):
         """Fill the gradients for the batch ``X`` (m, n_inputs), int ``labels`` (m,); return the loss."""
         buf = self._buffers_for(len(X))
-        A, A1, AT, D, D1, masks, softmax = buf.A, buf.A1, buf.A1T, buf.D, buf.D1, buf.masks, buf.softmax
+        A, A1, AT, D, masks, softmax = buf.A, buf.A1, buf.A1T, buf.D, buf.masks, buf.softmax
         W, b, Wb, folded = self.W, self.b, self.Wb, self.folded
         A[0] = A1[0] = X
         # One-hot rows, so that P - T is one subtraction (fit has checked the labels: clip, which
         # writes straight into T, changes nothing).
         self.eye.take(labels, axis=0, out=softmax.T, mode="clip")
         last = len(W) - 1
-        for i in range(last):
+        for i in range(last + 1):
             if folded[i]:
-                np.matmul(A1[i], Wb[i], out=A[i + 1])  # [A, 1] @ [W; b]
+                np.matmul(A1[i], Wb[i], out=D[i])  # [A, 1] @ [W; b]
             else:
-                kernels.affine_into(A[i], W[i], b[i], out=A[i + 1])
-            kernels.relu_with_mask(A1[i + 1], masks[i + 1])  # the whole buffer: the ones stay 1
-        if folded[last]:
-            np.matmul(A1[last], Wb[last], out=D[last])
-        else:
-            kernels.affine_into(A[last], W[last], b[last], out=D[last])
+                kernels.affine_into(A[i], W[i], b[i], out=D[i])
+            if i < last:  # D[i] holds Z until the backward pass needs it; A[i + 1] = relu(Z)
+                kernels.relu_with_mask(D[i], masks[i + 1], out=A[i + 1])
         loss = softmax.gradient(D[last])
         self.probabilities = softmax.P
         for i in range(last, -1, -1):
@@ -186,10 +182,8 @@ class DenseReluSteps:
                 np.matmul(A[i].T, D[i], out=self.dW[i])
                 np.matmul(buf.ones, D[i], out=self.db[i])  # db sums dZ over the samples
             if i:  # the first layer's dL/dX is the data's: nothing uses it
-                # dL/d[A, 1] = dZ @ [W; b].T (the last column, for the ones, goes unused),
-                # then through the ReLU: both on whole contiguous buffers.
-                np.matmul(D[i], self.WbT[i] if folded[i] else self.WT[i], out=D1[i - 1])
-                D1[i - 1] *= masks[i]
+                np.matmul(D[i], self.WT[i], out=D[i - 1])
+                D[i - 1] *= masks[i]  # through the ReLU
         return loss
 
 
@@ -197,28 +191,25 @@ class _StepBuffers:
     """Every array one :meth:`DenseReluSteps.gradients` call on ``m`` rows writes.
 
     ``A1[i]`` holds the input of Dense ``i`` (``A1[0]`` the batch, the others
-    ReLU outputs, written in place over the pre-activations); where Dense ``i``
-    is folded it has a last column of ones and ``A[i]`` is the view without it
-    (otherwise the same array), and ``A1T[i]`` is its transpose. ``masks[i]`` is
-    ``A1[i] > 0`` as floats. ``D1[i]`` holds ``dL/dZ`` of Dense ``i``, with one
-    junk column more where Dense ``i + 1`` is folded, and ``D[i]`` is the view
-    without it. Elementwise work runs over the whole contiguous arrays (NumPy's
-    fast path); only the matrix products see the views, which BLAS reads
-    directly with a row stride.
+    ReLU outputs); where Dense ``i`` is folded it has a last column of ones and
+    ``A[i]`` is the view without it (otherwise the same array), and ``A1T[i]``
+    is its transpose. ``D[i]`` holds Dense ``i``'s pre-activation ``Z`` in the
+    forward pass and ``dL/dZ`` in the backward; ``masks[i]`` is ``Z > 0`` (as
+    floats) of the ReLU before Dense ``i``. All but the views are contiguous.
     """
 
     def __init__(self, m, widths, folded, dtype):
-        self.A, self.A1, self.masks, self.D, self.D1 = [None], [None], [None], [], []
+        self.A, self.A1, self.masks = [None], [None], [None]
         for i, width in enumerate(widths[1:-1], start=1):
-            extra = 1 if folded[i] else 0
-            self.A1.append(np.ones((m, width + extra), dtype))  # the column of ones stays 1
-            self.A.append(self.A1[-1][:, :width])
-            self.masks.append(np.empty((m, width + extra), dtype))
-        for i, width in enumerate(widths[1:]):
-            extra = 1 if i + 1 < len(folded) and folded[i + 1] else 0
-            self.D1.append(np.empty((m, width + extra), dtype))
-            self.D.append(self.D1[-1][:, :width])
+            if folded[i]:
+                self.A1.append(np.ones((m, width + 1), dtype))  # the column of ones stays 1
+                self.A.append(self.A1[-1][:, :width])
+            else:
+                self.A1.append(np.empty((m, width), dtype))
+                self.A.append(self.A1[-1])
+            self.masks.append(np.empty((m, width), dtype))
         self.A1T = [None if a is None else a.T for a in self.A1]
+        self.D = [np.empty((m, width), dtype) for width in widths[1:]]
         self.ones = kernels.ones(m, dtype.str)
         self.softmax = kernels.SoftmaxCrossEntropyBuffers(m, widths[-1], dtype)
 
