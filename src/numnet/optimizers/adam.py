@@ -74,7 +74,8 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, slots, scratch, lr):
         # numnet.functional.adam_step, done in place (the same operations, allocating nothing).
-        kernels.adam_update(param, grad, slots["m"], slots["v"], scratch, self._step_size(lr),
+        lr_t = adam_step_size(lr, self.iterations + 1, self.beta_1, self.beta_2)  # see _step_size
+        kernels.adam_update(param, grad, slots["m"], slots["v"], scratch, lr_t,
                             self.beta_1, self.beta_2, self.epsilon, slots.get("v_hat"))
 
     def _step_size(self, lr: float) -> float:

@@ -213,12 +213,13 @@ class Optimizer:
         loop passes the very same arrays: looking everything up again costs a few
         microseconds a step, a noticeable share on a small network.
         """
-        key = (params, grads, self._scratch, self.block_size)
         plan = self._plan
-        if (plan is not None and plan[0][0] is params and plan[0][1] is grads and plan[0][2] is self._scratch
-                and plan[0][3] == self.block_size and len(plan[1]) == len(params) and all(map(operator.is_, plan[1], params))
-                and all(map(operator.is_, plan[2], grads))):
-            return plan[3]
+        if plan is not None:
+            key = plan[0]
+            if (key[0] is params and key[1] is grads and key[2] is self._scratch and key[3] == self.block_size
+                    and len(plan[1]) == len(params) and all(map(operator.is_, plan[1], params))
+                    and all(map(operator.is_, plan[2], grads))):
+                return plan[3]
         # Prepare every position before updating any, so that an error leaves
         # all parameters untouched.
         scratches = [self._scratch_for(i, param) for i, param in enumerate(params)]
@@ -226,7 +227,7 @@ class Optimizer:
         for i, (param, grad, scratch) in enumerate(zip(params, grads, scratches)):
             blocks = self._blocks_for(i, param, grad, scratch)
             updates.append((param, grad, self._slots[i], scratch) if blocks is None else blocks)
-        self._plan = (key, tuple(params), tuple(grads), updates)
+        self._plan = ((params, grads, self._scratch, self.block_size), tuple(params), tuple(grads), updates)
         return updates
 
     def _scratch_for(self, i: int, param: np.ndarray) -> np.ndarray:
