@@ -41,6 +41,7 @@ from workloads import SEED, WORKLOADS  # noqa: E402
 BLAS_PINNING = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MEMORY_EPOCHS = 2  # enough to catch anything allocated per epoch and kept until the next
 PREDICT_CALLS = 1000
+BATCH_ROWS = 10_000  # issue 11: predict of 10,000 rows of W2 within 1.2x the bare matrix products
 
 
 # -- workers: each runs in a fresh subprocess and prints one JSON line --------------
@@ -72,6 +73,8 @@ def time_worker(workload, system, quick, repeats, latency):
               "n_samples": len(X), "blas": _threadpool_info(), "torch_threads": _torch_threads()}
     if latency:
         result["predict"] = predict_latency(system.predictor(model, np.ascontiguousarray(X_raw[:1])))
+        if system.key == "numnet":
+            result["predict"]["batch"] = batch_predict(model, X)
     return result
 
 
@@ -91,6 +94,30 @@ def predict_latency(predict):
         predict()
         times.append(clock() - start)
     return {"median_us": 1e6 * float(np.median(times)), "min_us": 1e6 * min(times)}
+
+
+def batch_predict(model, X, rows=BATCH_ROWS, repeats=30):
+    """numnet's ``predict`` of ``rows`` rows against only the matrix products of the same network.
+
+    ``X``'s rows are repeated up to ``rows``. The products (``A @ W`` per Dense
+    layer, float32, into preallocated outputs) are the least any forward pass
+    must do; predict adds the biases, activations, softmax and its input checks.
+    The two alternate, and each reports the median in milliseconds.
+    """
+    batch = np.resize(np.asarray(X, np.float32), (rows, X.shape[1]))
+    weights = [W for W in model.get_weights() if W.ndim == 2]
+    outputs = [np.empty((rows, W.shape[1]), np.float32) for W in weights]
+
+    def products():
+        A = batch
+        for W, out in zip(weights, outputs):
+            A = np.matmul(A, W, out=out)
+
+    times = {"predict": [], "products": []}
+    for _ in range(repeats):
+        times["predict"].append(_timed(model.predict, batch)[0])
+        times["products"].append(_timed(products)[0])
+    return {"rows": rows, **{f"{k}_ms": 1e3 * float(np.median(v)) for k, v in times.items()}}
 
 
 def memory_worker(workload, system, quick):
