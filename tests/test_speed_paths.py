@@ -183,3 +183,15 @@ def test_plain_predict_equals_the_general_path_and_still_checks_its_input():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN|finite"):
         model.predict(bad)
+
+
+def test_the_last_step_check_uses_the_fast_forward_pass_and_writes_no_gradient():
+    _, _, step = _one_batch_gradients(fast=True)
+    X, y = _data(n=20)
+    X = X.astype(np.float64)
+    gradients = step.flat.gradients.copy()
+    fast_loss = step.check_loss(X, y, None, None)
+    np.testing.assert_array_equal(step.flat.gradients, gradients)
+    assert fast_loss == pytest.approx(step.loss_only(X, y, None, None), rel=1e-12)
+    weights = np.linspace(0.5, 1.5, len(y))  # not the fast path's case: the general loss
+    assert step.check_loss(X, y, weights, None) == step.loss_only(X, y, weights, None)

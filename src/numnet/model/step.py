@@ -45,6 +45,14 @@ class BatchStep:
         # Dense/ReLU stacks under softmax + cross-entropy train through preallocated buffers.
         self.fast = DenseReluSteps.for_step(self) if strategy is None else None
 
+    def check_loss(self, X, y, w, mask):
+        """The batch's loss after a step, to check that it is finite: :meth:`loss_only`, or the fast
+        path's forward pass where it applies (the same arithmetic, a fraction of the calls)."""
+        fast = self.fast
+        if fast is not None and w is None and mask is None and y.ndim == 1:
+            return fast.loss(X, y)
+        return self.loss_only(X, y, w, mask)
+
     def loss_only(self, X, y, w, mask, training=False):
         """Forward and loss; sets :attr:`outputs` (what ``predict`` would return)."""
         out = self.forward_plan.run(X, training, mask)
@@ -156,10 +164,30 @@ class DenseReluSteps:
             buf = self._buffers[m] = _StepBuffers(m, self.widths, self.folded, self.dtype)
         return buf
 
+    def loss(self, X, labels):
+        """The mean cross-entropy of the batch ``X`` (m, n_inputs), int ``labels`` (m,): the forward
+        pass alone, which writes only this object's buffers (no gradient)."""
+        return self._forward(self._buffers_for(len(X)), X, labels)
+
     def gradients(self, X, labels):
         """Fill the gradients for the batch ``X`` (m, n_inputs), int ``labels`` (m,); return the loss."""
         buf = self._buffers_for(len(X))
-        A, A1, AT, D, masks, softmax = buf.A, buf.A1, buf.A1T, buf.D, buf.masks, buf.softmax
+        loss = self._forward(buf, X, labels)
+        A, AT, D, masks = buf.A, buf.A1T, buf.D, buf.masks
+        for i in range(len(self.W) - 1, -1, -1):
+            if self.folded[i]:
+                np.matmul(AT[i], D[i], out=self.dWb[i])  # [A, 1].T @ dZ = [dW; db]
+            else:
+                np.matmul(A[i].T, D[i], out=self.dW[i])
+                np.matmul(buf.ones, D[i], out=self.db[i])  # db sums dZ over the samples
+            if i:  # the first layer's dL/dX is the data's: nothing uses it
+                np.matmul(D[i], self.WT[i], out=D[i - 1])
+                D[i - 1] *= masks[i]  # through the ReLU
+        return loss
+
+    def _forward(self, buf, X, labels):
+        """Logits into ``buf.D[-1]``, then ``(P - T) / m`` there; returns the mean cross-entropy."""
+        A, A1, D, masks, softmax = buf.A, buf.A1, buf.D, buf.masks, buf.softmax
         W, b, Wb, folded = self.W, self.b, self.Wb, self.folded
         A[0] = A1[0] = X
         # One-hot rows, so that P - T is one subtraction (fit has checked the labels: clip, which
@@ -175,15 +203,6 @@ class DenseReluSteps:
                 kernels.relu_with_mask(D[i], masks[i + 1], out=A[i + 1])
         loss = softmax.gradient(D[last])
         self.probabilities = softmax.P
-        for i in range(last, -1, -1):
-            if folded[i]:
-                np.matmul(AT[i], D[i], out=self.dWb[i])  # [A, 1].T @ dZ = [dW; db]
-            else:
-                np.matmul(A[i].T, D[i], out=self.dW[i])
-                np.matmul(buf.ones, D[i], out=self.db[i])  # db sums dZ over the samples
-            if i:  # the first layer's dL/dX is the data's: nothing uses it
-                np.matmul(D[i], self.WT[i], out=D[i - 1])
-                D[i - 1] *= masks[i]  # through the ReLU
         return loss
 
 

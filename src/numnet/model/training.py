@@ -281,8 +281,8 @@ class Trainer:
         if self._last is None:
             return
         Xb, yb, wb, mb = self._last
-        finite = np.isfinite(self.model._flat.values).all()
-        if finite and math.isfinite(step.loss_only(Xb, yb, wb, mb)):
+        finite = kernels.all_finite(self.model._flat.values)
+        if finite and math.isfinite(step.check_loss(Xb, yb, wb, mb)):
             return
         event = ("the last optimizer step of the epoch made the weights non-finite" if not finite
                  else "after the last optimizer step of the epoch the network's outputs overflow")

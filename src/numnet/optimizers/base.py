@@ -110,7 +110,6 @@ class Optimizer:
     state bookkeeping, the learning-rate schedule and the step counter.
     """
 
-    _checked_ids: tuple[int | None, int | None] = (None, None)  # ids of the lists step() last validated
     _plan: tuple | None = None  # see _updates_for
 
 
@@ -170,16 +169,13 @@ class Optimizer:
             ``dL/dparams[i]``, same shapes as ``params``. Clipping, when set,
             modifies these arrays in place.
         """
-        # A training loop passes the same two lists every step: check them once, not per batch.
-        if (id(params), id(grads)) != self._checked_ids:
-            _check_step_args(params, grads)
-            self._checked_ids = (id(params), id(grads))
+        updates = self._updates_for(params, grads)  # checks the arguments when they are new
         if self.clipvalue is not None:
             clip_by_value(grads, self.clipvalue)
         if self.clipnorm is not None:
             clip_by_global_norm(grads, self.clipnorm)
         lr = self.current_learning_rate
-        for update in self._updates_for(params, grads):
+        for update in updates:
             if type(update) is tuple:  # (param, grad, slots, scratch): one call
                 param, grad, slots, scratch = update
                 self._update(param, grad, slots, scratch, lr)
@@ -220,6 +216,9 @@ class Optimizer:
                     and len(plan[1]) == len(params) and all(map(operator.is_, plan[1], params))
                     and all(map(operator.is_, plan[2], grads))):
                 return plan[3]
+        # A training loop passes the same two lists of the same arrays every step: they are
+        # checked here, when the plan is made, not per batch.
+        _check_step_args(params, grads)
         # Prepare every position before updating any, so that an error leaves
         # all parameters untouched.
         scratches = [self._scratch_for(i, param) for i, param in enumerate(params)]
