@@ -278,28 +278,6 @@ class Optimizer:
         for param, grad, slots, scratch in blocks:
             self._update(param, grad, slots, scratch, lr)
 
-    def _update_in_blocks(self, param: np.ndarray, grad: np.ndarray,
-                          slots: dict[str, np.ndarray], scratch: np.ndarray, lr: float) -> None:
-        """Call :meth:`_update` on consecutive blocks of ``block_size`` entries.
-
-        Small or non-contiguous arrays are updated in one call.
-        """
-        size = self.block_size
-        if (size is None or param.size <= size or not param.flags.c_contiguous
-                or not grad.flags.c_contiguous):
-            self._update(param, grad, slots, scratch, lr)
-            return
-        # reshape(-1) of a C-contiguous array is a view, so the blocks write
-        # into the caller's array (state and scratch are C-contiguous by
-        # construction).
-        param, grad, scratch = param.reshape(-1), grad.reshape(-1), scratch.reshape(-1)
-        slots = {name: array.reshape(-1) for name, array in slots.items()}
-        for start in range(0, param.size, size):
-            block = slice(start, start + size)
-            self._update(param[block], grad[block],
-                         {name: array[block] for name, array in slots.items()},
-                         scratch[block], lr)
-
     def _update(self, param: np.ndarray, grad: np.ndarray, slots: dict[str, np.ndarray],
                 scratch: np.ndarray, lr: float) -> None:
         """Update ``param`` in place. ``scratch`` has ``param``'s shape; its contents are junk."""
