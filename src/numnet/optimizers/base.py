@@ -121,7 +121,9 @@ class Optimizer:
     #: memory, while a block of 65536 float32 entries (256 KiB per array) stays
     #: in the CPU's L2 cache across the passes. On a 2-core VM that made Adam
     #: on 1e6 float32 entries about 1.2x faster (3.7 ms -> 3.1 ms a step); the
-    #: gain depends on the CPU. Results are bitwise identical to one
+    #: gain depends on the CPU (on a later AMD EPYC VM with 1 MiB of L2, none:
+    #: 4.5 ms a step on 1.6e6 entries with blocks of 8K to 128K or without).
+    #: Results are bitwise identical to one
     #: whole-array update, since every operation is elementwise. None turns
     #: blocking off.
     block_size: int | None = 65536
