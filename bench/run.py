@@ -57,18 +57,26 @@ def time_worker(workload, system, quick, repeats, latency):
     X_raw, y_raw = workload.data(quick)
     X, y = system.prepare(X_raw, y_raw)
     floor = SYSTEMS["floor"] if system.key != "floor" else None
+    # numnet's fits are also paired with the hand-written loop's, for the same reason.
+    peer = SYSTEMS["hand"] if system.key == "numnet" else None
+    peer_data = peer.prepare(X_raw, y_raw) if peer else None
     system.fit(workload, X, y, epochs, SEED)  # warm-up: loads code, spins up BLAS threads
     if floor:
         floor.fit(workload, X_raw, y_raw, epochs, SEED)
-    times, floor_times, model = [], [], None
+    if peer:
+        peer.fit(workload, *peer_data, epochs, SEED)
+    times, floor_times, peer_times, model = [], [], [], None
     for r in range(repeats):
         if floor:
             floor_times.append(_timed(floor.fit, workload, X_raw, y_raw, epochs, SEED + r)[0])
+        if peer:
+            gc.collect()
+            peer_times.append(_timed(peer.fit, workload, *peer_data, epochs, SEED + r)[0])
         del model
         gc.collect()
         elapsed, model = _timed(system.fit, workload, X, y, epochs, SEED + r)
         times.append(elapsed)
-    result = {"times": times, "floor_times": floor_times or times,
+    result = {"times": times, "floor_times": floor_times or times, "hand_times": peer_times,
               "accuracy": system.accuracy(model, X, y), "epochs": epochs,
               "n_samples": len(X), "blas": _threadpool_info(), "torch_threads": _torch_threads()}
     if latency:
