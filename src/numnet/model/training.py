@@ -177,12 +177,7 @@ class Trainer:
             val = self._prepare(X_val, y_val, None if takes_mask else third,
                                 third if takes_mask else None, name="X_val")
             return data, val
-        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.integer,
-                                                                                   np.floating)):
-            raise TypeError(f"validation_split must be a float in [0, 1), got "
-                            f"{type(validation_split).__name__} {validation_split!r}; pass e.g. 0.2")
-        if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+        validation_split = _check_split(validation_split)
         if validation_split == 0.0:
             return data, None
         n_val = int(math.ceil(len(data[0]) * validation_split))
