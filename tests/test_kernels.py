@@ -47,6 +47,18 @@ def test_row_max_equals_max_over_axis_1_exactly(rng, dtype):
     np.testing.assert_array_equal(kernels.row_max(X), X.max(axis=1, keepdims=True))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1000, 10), (640, 10), (639, 10), (2000, 2), (2000, 17)])
+def test_row_max_of_many_short_rows_equals_max_over_axis_1_exactly(rng, dtype, shape):
+    X = rng.standard_normal(shape).astype(dtype)  # the first three take the column-by-column path
+    X[3] = -np.inf
+    X[4, :2] = 7.0       # a tie
+    X[5, -1] = np.nan    # NaN wins, as in max
+    X[6, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(kernels.row_max(X), X.max(axis=1, keepdims=True))
+
+
 def test_row_max_returns_a_new_array_the_caller_may_write(rng):
     X = rng.standard_normal((4, 3))
     top = kernels.row_max(X)
@@ -195,11 +207,14 @@ def test_affine_into_equals_x_at_w_plus_b(rng, dtype):
     np.testing.assert_array_equal(out, X @ W + b)
 
 
-def test_relu_into_equals_maximum_with_zero_in_place(rng):
-    Z = rng.standard_normal((6, 5))
+@pytest.mark.parametrize("shape", [(6, 5), (1, 128), (100, 64), (3, 40, 50)])  # the last two: above 4096 entries
+def test_relu_into_equals_maximum_with_zero_in_place(rng, shape):
+    Z = rng.standard_normal(shape)
+    Z.flat[:3] = [np.nan, -0.0, -np.inf]
     expected = np.maximum(Z, 0)
     assert kernels.relu_into(Z) is Z
     np.testing.assert_array_equal(Z, expected)
+    assert np.signbit(Z.flat[1]) == np.signbit(expected.flat[1])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -303,6 +318,12 @@ def _finite_cases():
     yield np.zeros((0, 3), np.float32)
     yield np.array([[1 + 2j, np.inf * 1j]])
     yield np.ones((1, 1)).T[:, :1]  # a non-contiguous one-row view
+    big = np.ones((300, 256), np.float32)  # 76,800 entries: summed in float32
+    yield big
+    yield np.where(np.arange(big.size).reshape(big.shape) == 5000, np.nan, big)
+    yield np.where(np.arange(big.size).reshape(big.shape) == 7, -np.inf, big).astype(np.float32)
+    yield np.full((300, 256), np.finfo(np.float32).max, np.float32)  # the float32 sum overflows
+    yield np.full((300, 256), 60000.0, np.float16)
 
 
 @pytest.mark.parametrize("X", list(_finite_cases()), ids=str)
@@ -313,11 +334,12 @@ def test_all_finite_equals_isfinite_all(X):
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
-def test_all_finite_sums_in_float64_so_large_finite_rows_do_not_warn(dtype):
+def test_all_finite_does_not_warn_on_large_finite_values(dtype):
     X = np.full((1, 4), np.finfo(dtype).max, dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert kernels.all_finite(X) and kernels.all_finite(np.repeat(X, 3, axis=0))
+        assert kernels.all_finite(np.repeat(X, 20000, axis=0))  # large: its own precision, overflow silenced
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

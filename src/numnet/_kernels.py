@@ -39,6 +39,14 @@ def ones(n: int, dtype: str) -> np.ndarray:
     return vector
 
 
+@functools.lru_cache(maxsize=32)
+def zeros(n: int, dtype: str) -> np.ndarray:
+    """``np.zeros(n, dtype)``, cached and read-only: a row of zeros to broadcast (see :func:`relu_into`)."""
+    vector = np.zeros(n, dtype=dtype)
+    vector.flags.writeable = False
+    return vector
+
+
 @functools.lru_cache(maxsize=16)
 def row_indices(n: int) -> np.ndarray:
     """``np.arange(n)``, cached and read-only: the same batch size comes back every batch."""
@@ -75,9 +83,19 @@ def row_max(X: np.ndarray) -> np.ndarray:
 
     NumPy reduces along a short contiguous axis slowly (about 10 µs for 64 x 10);
     ``argmax`` plus one gather is 3x faster, and softmax runs it every batch.
+    Many rows of few columns (a 10,000-row predict of 10 classes) go faster still
+    as a running ``np.maximum`` over the columns: one call a column, each over
+    every row (110 µs against 400 µs for 10,000 x 10). Either way every entry
+    is the row's maximum exactly (a NaN row gives NaN).
     The result is a new array (the caller may write into it).
     """
-    return X[row_indices(X.shape[0]), X.argmax(axis=1)][:, None]
+    n_rows, n_columns = X.shape
+    if n_columns < 2 or n_columns > 16 or n_rows < 64 * n_columns:
+        return X[row_indices(n_rows), X.argmax(axis=1)][:, None]
+    top = np.maximum(X[:, 0], X[:, 1])
+    for j in range(2, n_columns):
+        np.maximum(top, X[:, j], out=top)
+    return top[:, None]
 
 
 def row_sum(X: np.ndarray) -> np.ndarray:
@@ -261,8 +279,16 @@ def affine_into(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) ->
 
 
 def relu_into(Z: np.ndarray) -> np.ndarray:
-    """``np.maximum(Z, 0)`` in place: ``Z`` becomes its ReLU; returns ``Z``."""
-    return np.maximum(Z, operand(0, Z.dtype), out=Z)
+    """``np.maximum(Z, 0)`` in place: ``Z`` becomes its ReLU; returns ``Z``.
+
+    Against a row of zeros rather than a 0-d zero once ``Z`` is large: NumPy's
+    ``maximum`` has a vectorised loop for two arrays but not for an array and a
+    scalar, which is 2-4x slower (600 µs against 290 µs for 10,000 x 128 float32).
+    On a few entries the scalar's cheaper setup wins.
+    """
+    if Z.size < 4096:
+        return np.maximum(Z, operand(0, Z.dtype), out=Z)
+    return np.maximum(Z, zeros(Z.shape[-1], Z.dtype.str), out=Z)
 
 
 def relu_with_mask(Z: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -392,9 +418,17 @@ def all_finite(X: np.ndarray) -> bool:
     values whose sum overflowed) is every entry checked. The sum is taken in float64,
     so that large finite float32 values cannot overflow it (nor warn that they did);
     one row as a dot with float64 ones, about 1 µs sooner than ``X.sum(dtype=np.float64)``.
+    A large float array is summed in its own precision instead (casting it to float64
+    costs as much as the sum: 300 µs against 160 µs for 10,000 x 64 float32); should
+    that sum overflow, the exact check decides, as above.
     """
-    if X.ndim == 2 and X.shape[0] == 1 and X.dtype.kind == "f":
+    if X.dtype.kind != "f":
+        total = X.sum(dtype=np.float64)
+    elif X.ndim == 2 and X.shape[0] == 1:
         total = X[0].dot(ones(X.shape[1], "d"))
+    elif X.size >= 65536:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow and inf - inf: checked below
+            total = float(X.sum())
     else:
         total = X.sum(dtype=np.float64)
     return math.isfinite(total) or bool(np.isfinite(X).all())
