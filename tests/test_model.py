@@ -635,6 +635,25 @@ def test_no_feature_scale_warning_for_standardised_data():
         model.fit(X, X[:, 0], verbose=0)
 
 
+
+def test_feature_scale_check_measures_float32_columns_as_float64_would():
+    from numnet.model.diagnostics import _column_std
+    rng = np.random.default_rng(0)
+    Xs = (rng.standard_normal((30_000, 3)) * [1.0, 1e-3, 1e3] + [1e4, 0.0, 5.0]).astype(np.float32)
+    np.testing.assert_allclose(_column_std(Xs, np.float32), Xs.astype(np.float64).std(axis=0), rtol=1e-4)
+
+
+def test_feature_scale_warning_on_huge_float32_values_reports_them_without_overflowing():
+    from numnet.model.diagnostics import warn_about_feature_scales
+    Xs = np.ones((50_000, 2), np.float32)  # large enough to be sampled
+    Xs[::2, 1] = 3e30  # squares overflow float32: measured in float64 instead
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_about_feature_scales(Xs)
+    assert [w.category for w in caught] == [FeatureScaleWarning]
+    assert "columns 1 (max |x| 3e+30) are large" in str(caught[0].message)
+    assert "inf" not in str(caught[0].message)
+
 # -- Ctrl+C ------------------------------------------------------------------
 def test_ctrl_c_stops_after_the_current_batch_and_keeps_weights_and_history(capsys):
     model = classifier()
