@@ -66,18 +66,27 @@ def median(result):
     return statistics.median(result["times"]) if result and "times" in result else None
 
 
+def paired_ratio(times, neighbours):
+    """The median of ``times[i] / neighbours[i]``: each fit over the run made just before it.
+
+    Pairs cancel the machine's drift from minute to minute, which a ratio of two
+    medians keeps (each median may come from a different, faster or slower, minute).
+    """
+    return statistics.median(t / n for t, n in zip(times, neighbours))
+
+
 def floor_ratio(result):
-    """Median fit time over the median time of the floor runs paired with it (same process)."""
+    """Fit time over the GEMM floor run paired with it (same process), median over the pairs."""
     if not result or "times" not in result:
         return None
-    return median(result) / statistics.median(result.get("floor_times") or result["times"])
+    return paired_ratio(result["times"], result.get("floor_times") or result["times"])
 
 
 def hand_ratio(result):
-    """Median fit time over the median of the hand loop's fits paired with it (same process), or None."""
+    """Fit time over the hand loop's fit paired with it (same process), median over the pairs; or None."""
     if not result or not result.get("hand_times"):
         return None
-    return median(result) / statistics.median(result["hand_times"])
+    return paired_ratio(result["times"], result["hand_times"])
 
 
 def _ratio(a, b):
@@ -139,10 +148,10 @@ def _timing_table(results):
     settings = ", ".join(f"{w}: {e} epochs, batch {WORKLOADS[w].batch_size}" for w, e in epochs.items())
     return ("## Training time\n\n"
             "Each system trains the same architecture for the same epochs and batch size with Adam "
-            f"(learning rate 1e-3), shuffling every epoch ({settings}). × GEMM floor: the median "
-            "over the median of the floor runs paired with this row's fits (same process, one "
-            "floor run just before each fit: the machine's speed drifts from minute to minute, so "
-            "neighbours make the steadier ratio); the floor's own row is its separate process. "
+            f"(learning rate 1e-3), shuffling every epoch ({settings}). × GEMM floor: the median, "
+            "over this row's fits, of each fit's time over the floor run made just before it in the "
+            "same process (the machine's speed drifts from minute to minute, so neighbours make the "
+            "steadier ratio); the floor's own row is its separate process. "
             "× numnet: the median over numnet Sequential.fit's (above 1: slower than numnet). "
             "Train acc is the final training accuracy of the last timed fit. Other load: "
             "the share of the machine's CPU time that other processes used while this row's "
@@ -211,8 +220,8 @@ def _targets(results):
     rows += _memory_target(results["memory"], results["meta"].get("quick"))
     return ("## Targets (issues 7 and 11)\n\nRatios of medians from this run. Against the hand-written "
             "loop, \"(paired)\": numnet's worker also ran the hand loop just before each of its fits, and "
-            "the ratio is of those medians (as for the GEMM floor: neighbours drift less than runs minutes "
-            "apart).\n\n" + "\n".join(rows))
+            "the ratio is the median of each fit over its neighbour (as for the GEMM floor: neighbours "
+            "drift less than runs minutes apart).\n\n" + "\n".join(rows))
 
 
 def _verdict(value, ok):
