@@ -558,3 +558,39 @@ def test_a_new_block_size_takes_effect_at_the_next_step_with_the_same_result():
         first_param = update[0] if type(update) is tuple else update[0][0]
         assert first_param.size == (1000 if block_size is None else block_size)
     np.testing.assert_array_equal(p, q)
+
+
+# -- subnormal-bound values are flushed to 0 every 16 steps ------------------------------
+def _with_tiny_state(opt):
+    param, grad = np.ones(8, np.float32), np.zeros(8, np.float32)
+    opt.step([param], [grad])  # makes the state
+    opt._slots[0]["m"][:4] = 1e-33  # below float32's tiny * 2**24: on the way to subnormal
+    opt._slots[0]["m"][4:6] = 1e-3
+    opt._slots[0]["m"][6:] = 0.0
+    param[6:] = 1e-34  # where m and v are 0, so that the steps leave it as it is
+    return param, grad
+
+
+def test_optimizer_flushes_tiny_state_and_parameters_to_zero_every_16_steps():
+    opt = Adam(learning_rate=1e-3)
+    param, grad = _with_tiny_state(opt)
+    while opt.iterations % 16:
+        opt.step([param], [grad])
+    assert np.all(opt._slots[0]["m"][:4] == 0) and np.all(param[6:] == 0)
+    assert np.all(opt._slots[0]["m"][4:6] > 0) and np.all(param[:6] != 0)  # the rest untouched
+
+
+def test_an_optimizer_pickled_before_flush_masks_existed_still_flushes():
+    import pickle
+
+    opt = Adam(learning_rate=1e-3)
+    param, grad = _with_tiny_state(opt)
+    state = opt.__getstate__()
+    assert state["_flush_masks"] == {}  # scratch space, never pickled
+    del state["_flush_masks"]
+    old = Adam.__new__(Adam)
+    old.__dict__.update(state)  # what unpickling an older optimizer makes
+    old = pickle.loads(pickle.dumps(old))
+    while old.iterations % 16:
+        old.step([param], [grad])
+    assert np.all(old._slots[0]["m"][:4] == 0)

@@ -145,16 +145,26 @@ def floored_exp(X: np.ndarray) -> np.ndarray:
     return np.exp(E, out=E)  # in place: one array instead of two
 
 
-def flush_tiny(arrays) -> None:
+def flush_tiny(arrays, scratch: np.ndarray | None = None, mask: np.ndarray | None = None) -> None:
     """``a[np.abs(a) < np.finfo(a.dtype).tiny * 2**24] = 0`` for each array, in place.
 
     Below ``tiny * 2**24`` (about 2e-31 in float32) an optimizer state or
     parameter entry changes no output or update by a representable amount,
     and it is still more than a few steps away from the subnormal range.
+    ``scratch`` (float) and ``mask`` (bool), of the arrays' shape, take
+    ``|a|`` and the comparison instead of two new arrays per array (an
+    optimizer flushes every few steps, and on a large model each new array is
+    megabytes of fresh pages).
     """
     for array in arrays:
-        threshold = np.finfo(array.dtype).tiny * 2.0 ** 24
-        np.copyto(array, 0, where=np.abs(array) < threshold)
+        magnitude = np.abs(array, out=scratch)
+        below = np.less(magnitude, _tiny_threshold(array.dtype), out=mask)
+        np.copyto(array, operand(0, array.dtype), where=below)
+
+
+@functools.lru_cache(maxsize=8)
+def _tiny_threshold(dtype) -> np.ndarray:
+    return operand(float(np.finfo(dtype).tiny) * 2.0 ** 24, dtype)
 
 
 # -- in-place optimizer updates ----------------------------------------------------
@@ -270,13 +280,6 @@ def adagrad_update(param, grad, accumulator, scratch, lr: float, epsilon: float)
 # A training step on a small network is a few dozen NumPy calls; every call that
 # allocates its result costs a few microseconds more than one that writes into a
 # buffer made once per batch size. These kernels take the buffer as ``out``.
-
-def affine_into(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``X @ W + b`` (n_samples, n_neurons), written into ``out``; returns ``out``."""
-    np.matmul(X, W, out=out)
-    out += b
-    return out
-
 
 def relu_into(Z: np.ndarray) -> np.ndarray:
     """``np.maximum(Z, 0)`` in place: ``Z`` becomes its ReLU; returns ``Z``.

@@ -36,7 +36,9 @@ class BatchStep:
         self.fused = fused is not None
         self.loss_takes_mask = getattr(self.loss, "accepts_mask", False)
         flat = self.flat = model._flat
-        self.params, self.grads = [flat.values], [flat.gradients]
+        # Tuples: the optimizer then knows, from their identity alone, that they still hold
+        # the same arrays, and reuses its plan without comparing them item by item.
+        self.params, self.grads = (flat.values,), (flat.gradients,)
         self.optimizer = model.optimizer
         self.outputs = None
         # Look these up once per fit rather than once per batch.
@@ -198,7 +200,8 @@ class DenseReluSteps:
             if folded[i]:
                 np.matmul(A1[i], Wb[i], out=D[i])  # [A, 1] @ [W; b]
             else:
-                kernels.affine_into(A[i], W[i], b[i], out=D[i])
+                np.matmul(A[i], W[i], out=D[i])
+                D[i] += b[i]
             if i < last:  # D[i] holds Z until the backward pass needs it; A[i + 1] = relu(Z)
                 kernels.relu_with_mask(D[i], masks[i + 1], out=A[i + 1])
         loss = softmax.gradient(D[last])

@@ -176,7 +176,8 @@ class Optimizer:
             clip_by_value(grads, self.clipvalue)
         if self.clipnorm is not None:
             clip_by_global_norm(grads, self.clipnorm)
-        lr = self.current_learning_rate
+        rate = self._learning_rate  # current_learning_rate, less a property call per step
+        lr = float(rate(self.iterations)) if isinstance(rate, Schedule) else rate
         for update in updates:
             if type(update) is tuple:  # (param, grad, slots, scratch): one call
                 param, grad, slots, scratch = update
@@ -200,8 +201,15 @@ class Optimizer:
         ``_FLUSH_EVERY`` steps to become subnormal. Done every ``_FLUSH_EVERY``
         steps, it costs well under one NumPy call per step.
         """
-        arrays = [array for slots in self._slots.values() for array in slots.values()]
-        kernels.flush_tiny(arrays + list(params))
+        masks = vars(self).setdefault("_flush_masks", {})  # (an optimizer pickled before they existed)
+        for i, param in enumerate(params):
+            # Position i's scratch array and a boolean array of its shape hold the temporaries.
+            scratch, mask = self._scratch.get(i), masks.get(i)
+            if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
+                scratch = mask = None  # no scratch made for it yet: NumPy makes the temporaries
+            elif mask is None or mask.shape != param.shape:
+                mask = masks[i] = np.empty(param.shape, bool)
+            kernels.flush_tiny([*self._slots.get(i, {}).values(), param], scratch, mask)
 
     def _updates_for(self, params, grads) -> list:
         """What one step updates: per position ``(param, grad, slots, scratch)``, or a list of
@@ -214,10 +222,14 @@ class Optimizer:
         plan = self._plan
         if plan is not None:
             key = plan[0]
-            if (key[0] is params and key[1] is grads and key[2] is self._scratch and key[3] == self.block_size
-                    and len(plan[1]) == len(params) and all(map(operator.is_, plan[1], params))
-                    and all(map(operator.is_, plan[2], grads))):
-                return plan[3]
+            if key[0] is params and key[1] is grads and key[2] is self._scratch and key[3] == self.block_size:
+                # The very same tuples hold the very same arrays (numnet's training loop passes
+                # tuples); the same lists may have had items replaced since.
+                if type(params) is tuple and type(grads) is tuple:
+                    return plan[3]
+                if (len(plan[1]) == len(params) and all(map(operator.is_, plan[1], params))
+                        and all(map(operator.is_, plan[2], grads))):
+                    return plan[3]
         # A training loop passes the same two lists of the same arrays every step: they are
         # checked here, when the plan is made, not per batch.
         _check_step_args(params, grads)
@@ -318,12 +330,13 @@ class Optimizer:
         self._slots: dict[int, dict[str, np.ndarray]] = {}
         self._scratch: dict[int, np.ndarray] = {}
         self._block_cache: dict = {}
+        self._flush_masks: dict[int, np.ndarray] = {}  # see _flush_tiny_values
         self._plan = None  # see _updates_for
         self.iterations = 0
 
     def __getstate__(self):
         # The block views are a cache of views into the arrays: never pickled.
-        return {**self.__dict__, "_block_cache": {}, "_plan": None}
+        return {**self.__dict__, "_block_cache": {}, "_flush_masks": {}, "_plan": None}
 
     def get_state(self) -> dict[str, np.ndarray]:
         """Return copies of all state arrays, named ``"<i>/<slot>"``, plus ``"iterations"``.
