@@ -381,16 +381,23 @@ class _Batches:
         return math.ceil(len(self.X) / self.batch_size)
 
     def epoch(self):
-        n, size = len(self.X), self.batch_size
-        arrays = (self.X, self.y, self.weights, self.mask)
+        """An iterator over this epoch's batches ``(X, y, weights, mask)`` (absent arrays are None)."""
         if not self.shuffle:
-            for start in range(0, n, size):
-                yield tuple(None if a is None else a[start:start + size] for a in arrays)
-            return
-        order = self.rng.permutation(n)
-        if self.weights is None and self.mask is None:  # the common case, without the bookkeeping below
-            yield from self._shuffled_xy(order)
-            return
+            return self._in_order()
+        order = self.rng.permutation(len(self.X))
+        if self.weights is None and self.mask is None:  # the common case, without the bookkeeping
+            return self._shuffled_xy(order)
+        return self._shuffled(order)
+
+    def _in_order(self):
+        arrays = (self.X, self.y, self.weights, self.mask)
+        for start in range(0, len(self.X), self.batch_size):
+            yield tuple(None if a is None else a[start:start + self.batch_size] for a in arrays)
+
+    def _shuffled(self, order):
+        """The batches of ``order``, each array's rows gathered into its buffer."""
+        n, size = len(order), self.batch_size
+        arrays = (self.X, self.y, self.weights, self.mask)
         # Only the arrays there are, and the buffers cut to the last batch's size once, not per batch.
         present = [i for i, a in enumerate(arrays) if a is not None]
         for start in range(0, n, size):
@@ -402,20 +409,24 @@ class _Batches:
                 batch[i] = kernels.gather_rows(arrays[i], index, buf if m == size else buf[:m])
             yield tuple(batch)
 
-
     def _shuffled_xy(self, order):
-        """``(X[index], y[index], None, None)`` per batch of ``order``, gathered into the buffers."""
-        X, y, size = self.X, self.y, self.batch_size
+        """``(X[index], y[index], None, None)`` per batch of ``order``, gathered into the buffers.
+
+        As :func:`numnet._kernels.gather_rows` does, written out: two Python calls
+        fewer per batch, a noticeable share of a small network's step.
+        """
+        X_take, y_take, size = self.X.take, self.y.take, self.batch_size
         X_buffer, y_buffer = self._buffers[0], self._buffers[1]
-        gather = kernels.gather_rows
         full = len(order) - len(order) % size
         for start in range(0, full, size):
             index = order[start:start + size]
-            yield gather(X, index, X_buffer), gather(y, index, y_buffer), None, None
+            yield (X_take(index, axis=0, out=X_buffer, mode="clip"),
+                   y_take(index, axis=0, out=y_buffer, mode="clip"), None, None)
         if full < len(order):
             index = order[full:]
             m = len(index)
-            yield gather(X, index, X_buffer[:m]), gather(y, index, y_buffer[:m]), None, None
+            yield (X_take(index, axis=0, out=X_buffer[:m], mode="clip"),
+                   y_take(index, axis=0, out=y_buffer[:m], mode="clip"), None, None)
 
 
 class _StreamBatches:
