@@ -445,3 +445,14 @@ def test_regression_losses_are_thin_wrappers_and_evaluate_leaves_the_models_loss
     model.fit(X, np.eye(3)[y], epochs=1, verbose=0)
     model.evaluate(X, np.eye(3)[y])
     assert not {"_P", "_T", "_w", "_R"} & set(vars(model.loss))
+
+
+def test_a_0_1_integer_mask_means_what_the_same_bool_mask_means(rng):
+    Z = rng.standard_normal((4, 5))
+    mask = np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 0]])
+    for P_int, P_bool in zip(F.softmax_and_log(Z, mask), F.softmax_and_log(Z, mask.astype(bool))):
+        np.testing.assert_array_equal(P_int, P_bool)
+    labels = np.array([0, 1, 2, 1])
+    assert F.cross_entropy(Z, labels, mask=mask) == F.cross_entropy(Z, labels, mask=mask == 1)
+    np.testing.assert_array_equal(F.cross_entropy_grad(Z, labels, mask=mask, label_smoothing=0.1),
+                                  F.cross_entropy_grad(Z, labels, mask=mask == 1, label_smoothing=0.1))

@@ -75,7 +75,12 @@ def elu(X: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 
 def elu_backward(dY: np.ndarray, X: np.ndarray, Y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """``dY * f'(x)`` with ``f'(x) = 1 if x > 0 else alpha * exp(x) = y + alpha``.
+    """``dY * f'(x)`` with ``f'(x) = 1 if x > 0 else alpha * exp(x)``.
+
+    ``alpha * exp(x)`` also equals ``y + alpha``, but that sum cancels for
+    ``x << 0`` (``y`` is nearly ``-alpha``): at ``x = -40`` it gives 0 instead of
+    ``4e-18 * alpha``. So the slope is computed from ``X``, and ``Y`` (the
+    forward output, which the ELU layer keeps anyway) is not needed.
 
     Examples
     --------
@@ -84,7 +89,7 @@ def elu_backward(dY: np.ndarray, X: np.ndarray, Y: np.ndarray, alpha: float = 1.
     >>> elu_backward(np.ones(2), X, elu(X))
     array([1., 1.])
     """
-    return dY * np.where(X > 0, 1, Y + alpha)
+    return dY * np.where(X > 0, 1, alpha * np.exp(np.minimum(X, 0)))
 
 
 _GELU_C = math.sqrt(2.0 / math.pi)

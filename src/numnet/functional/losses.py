@@ -173,8 +173,8 @@ def cross_entropy(logits: np.ndarray, targets: np.ndarray, *, mask: MaybeArray =
     logits : ndarray of shape (n_samples, n_classes)
     targets : ndarray of int, shape (n_samples,), or of shape (n_samples, n_classes)
         Integer labels or one-hot / probability rows.
-    mask : ndarray of bool, shape (n_samples, n_classes), optional
-        True = allowed; the softmax runs over the allowed classes only.
+    mask : ndarray of bool or 0/1, shape (n_samples, n_classes), optional
+        True (1) = allowed; the softmax runs over the allowed classes only.
     sample_weight : ndarray of shape (n_samples,), optional
     label_smoothing : float in [0, 1)
         Targets become ``(1 - s) t + s / K`` (``K`` allowed classes).

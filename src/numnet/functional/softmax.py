@@ -23,8 +23,8 @@ def softmax_and_log(Z: np.ndarray, mask: np.ndarray | None = None, axis: int = -
     ----------
     Z : ndarray of shape (n_samples, n_classes)
         Logits (any shape; normalised along ``axis``).
-    mask : ndarray of bool, same shape as ``Z``, optional
-        True where a class is allowed. Masked entries get probability exactly
+    mask : ndarray of bool or 0/1, same shape as ``Z``, optional
+        True (1) where a class is allowed. Masked entries get probability exactly
         0 and their logits never matter (they may be huge or infinite). A
         slice with every entry masked comes out as all zeros.
     axis : int, default -1
@@ -61,6 +61,7 @@ def softmax_and_log(Z: np.ndarray, mask: np.ndarray | None = None, axis: int = -
     (array([[0.25, 0.75]]), array([[-1.3863, -0.2877]]))
     """
     if mask is not None:
+        mask = np.asarray(mask, dtype=bool)  # 0/1 integers too: ~mask below must be "not allowed"
         Z = np.where(mask, Z, -np.inf)  # exp(-inf) is exactly 0
     top = kernels.max_along(Z, axis)
     if mask is not None:
