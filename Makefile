@@ -5,14 +5,14 @@ STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test bench docs clean
 
-# (Re)install only when the venv is missing or pyproject.toml changed.
-$(STAMP): pyproject.toml
+# (Re)install only when the venv is missing or pyproject.toml (or this recipe) changed. Then PyTorch's CPU build,
+# the oracle of the float64 autograd comparisons in the tests (and the bench's PyTorch peer):
+# "+cpu" names only the CPU build, so where none is at hand nothing large is downloaded and
+# those tests say that they skip.
+$(STAMP): pyproject.toml Makefile
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -e ".[dev]"
-	# PyTorch's CPU build, the oracle of the float64 autograd comparisons in the tests (and the
-	# bench's PyTorch peer). "+cpu" names only the CPU build: where none is at hand, nothing
-	# large is downloaded and those tests say that they skip.
 	$(PYTHON) -m pip install --quiet "torch==2.13.0+cpu" \
 		|| echo "PyTorch's CPU build is not available here: the PyTorch comparison tests will skip"
 	touch $(STAMP)
