@@ -5,8 +5,9 @@ STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test bench docs clean
 
-# (Re)install only when the venv is missing or pyproject.toml (or this recipe) changed. Then PyTorch's CPU build,
-# the oracle of the float64 autograd comparisons in the tests (and the bench's PyTorch peer):
+# (Re)install only when the venv is missing or pyproject.toml (or this recipe) changed. Then
+# PyTorch's CPU build, the oracle of the float64 autograd comparisons in the tests (and the
+# bench's PyTorch peer):
 # "+cpu" names only the CPU build, so where none is at hand nothing large is downloaded and
 # those tests say that they skip.
 $(STAMP): pyproject.toml Makefile
