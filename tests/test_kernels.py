@@ -339,13 +339,16 @@ def test_all_finite_equals_isfinite_all(X):
         assert kernels.all_finite(X) is bool(np.isfinite(X).all())
 
 
-@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_all_finite_does_not_warn_on_large_finite_values(dtype):
     X = np.full((1, 4), np.finfo(dtype).max, dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert kernels.all_finite(X) and kernels.all_finite(np.repeat(X, 3, axis=0))
         assert kernels.all_finite(np.repeat(X, 20000, axis=0))  # large: its own precision, overflow silenced
+        for n in (1, 2, 3, 64, 127, 128, 1000, 4097):  # one long row of the largest floats: no overflow
+            assert kernels.all_finite(np.full((1, n), np.finfo(dtype).max, dtype))
+            assert kernels.all_finite(np.full((1, n), -np.finfo(dtype).max, dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
