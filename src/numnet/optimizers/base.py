@@ -176,8 +176,7 @@ class Optimizer:
             clip_by_value(grads, self.clipvalue)
         if self.clipnorm is not None:
             clip_by_global_norm(grads, self.clipnorm)
-        rate = self._learning_rate  # current_learning_rate, less a property call per step
-        lr = float(rate(self.iterations)) if isinstance(rate, Schedule) else rate
+        lr = self.current_learning_rate
         for update in updates:
             if type(update) is tuple:  # (param, grad, slots, scratch): one call
                 param, grad, slots, scratch = update
