@@ -643,16 +643,31 @@ def test_feature_scale_check_measures_float32_columns_as_float64_would():
     np.testing.assert_allclose(_column_std(Xs, np.float32), Xs.astype(np.float64).std(axis=0), rtol=1e-4)
 
 
-def test_feature_scale_warning_on_huge_float32_values_reports_them_without_overflowing():
+@pytest.mark.parametrize("huge", [3e30, 9e17, -2e17])  # squares (or a block's sum of them) overflow float32
+def test_feature_scale_warning_on_huge_float32_values_reports_them_without_overflowing(huge):
     from numnet.model.diagnostics import warn_about_feature_scales
     Xs = np.ones((50_000, 2), np.float32)  # large enough to be sampled
-    Xs[::2, 1] = 3e30  # squares overflow float32: measured in float64 instead
+    Xs[::2, 1] = huge
+    Xs[1::2, 1] = -huge
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warn_about_feature_scales(Xs)
     assert [w.category for w in caught] == [FeatureScaleWarning]
-    assert "columns 1 (max |x| 3e+30) are large" in str(caught[0].message)
+    assert f"columns 1 (max |x| {abs(huge):.3g}) are large" in str(caught[0].message)
     assert "inf" not in str(caught[0].message)
+
+
+@pytest.mark.parametrize("value", [0.1, 1.7, 123.4])
+def test_a_constant_float32_column_is_no_reason_for_a_feature_scale_warning(value):
+    from numnet.model.diagnostics import _column_std
+    rng = np.random.default_rng(0)
+    Xs = rng.standard_normal((30_000, 3)).astype(np.float32)
+    Xs[:, 2] = value  # its standard deviation is exactly 0, and 0 is left out of the spread
+    assert _column_std(Xs[::3], np.float32)[2] == 0.0
+    model = Sequential([Dense(3, 1, random_state=0)]).compile("mse", "adam")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(Xs, Xs[:, 0], epochs=1, verbose=0)
 
 # -- Ctrl+C ------------------------------------------------------------------
 def test_ctrl_c_stops_after_the_current_batch_and_keeps_weights_and_history(capsys):
@@ -714,3 +729,18 @@ def test_predict_and_evaluate_reject_a_non_positive_batch_size():
         model.predict(X, batch_size=0)
     with pytest.raises(ValueError, match="batch_size must be > 0"):
         model.evaluate(X, Y, batch_size=-1)
+
+
+def test_a_float16_model_keeps_its_weights_and_learns():
+    # The optimizer's every-16-steps flush of near-subnormal values once zeroed every float16
+    # weight below 1024 (float16's tiny * 2**24): the model silently stopped at chance.
+    from numnet import spiral_data
+
+    X, y = spiral_data(100, 3, random_state=0)
+    model = Sequential([Dense(2, 32), ReLU(), Dense(32, 3), Softmax()], dtype=np.float16, random_state=0)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # float16 overflow warnings are not the point here
+        history = model.fit(X, y, epochs=40, verbose=0)
+    assert all(np.abs(W).max() > 0.1 for W in model.get_weights()[::2])
+    assert history.history["accuracy"][-1] > history.history["accuracy"][0]

@@ -594,3 +594,27 @@ def test_an_optimizer_pickled_before_flush_masks_existed_still_flushes():
     while old.iterations % 16:
         old.step([param], [grad])
     assert np.all(old._slots[0]["m"][:4] == 0)
+
+
+def test_float16_parameters_are_not_flushed():
+    # float16's tiny * 2**24 is 1024: flushing would zero real weights (NumPy computes float16
+    # in float32, where its subnormals are normal, so there is nothing to flush for).
+    opt = SGD(learning_rate=0.1, momentum=0.9)
+    param, grad = np.array([0.5, 3.0, -200.0, 1e-6], np.float16), np.zeros(4, np.float16)
+    before = param.copy()
+    for _ in range(32):
+        opt.step([param], [grad])
+    assert_array_equal(param, before)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).tiny >= np.finfo(np.float64).tiny,
+                    reason="long double is float64 on this platform")
+def test_long_double_state_is_flushed_in_its_own_range():
+    opt = Adam(learning_rate=1e-3)
+    param, grad = np.ones(3, np.longdouble), np.zeros(3, np.longdouble)
+    opt.step([param], [grad])
+    opt._slots[0]["m"][:] = [np.longdouble("1e-4930"), np.longdouble("1e-4000"), np.longdouble("1e-3")]
+    while opt.iterations % 16:
+        opt.step([param], [grad])
+    m = opt._slots[0]["m"]
+    assert m[0] == 0 and m[1] != 0 and m[2] != 0  # 1e-4000 is far above long double's tiny * 2**24

@@ -155,8 +155,14 @@ def flush_tiny(arrays, scratch: np.ndarray | None = None, mask: np.ndarray | Non
     ``|a|`` and the comparison instead of two new arrays per array (an
     optimizer flushes every few steps, and on a large model each new array is
     megabytes of fresh pages).
+
+    Arrays narrower than float32 are left alone: NumPy computes float16 in
+    float32, where float16's subnormals are normal numbers (nothing is slow),
+    and float16's ``tiny * 2**24`` is 1024, which would wipe out real values.
     """
     for array in arrays:
+        if array.dtype.itemsize < 4:
+            continue
         magnitude = np.abs(array, out=scratch)
         below = np.less(magnitude, _tiny_threshold(array.dtype), out=mask)
         np.copyto(array, operand(0, array.dtype), where=below)
@@ -164,7 +170,8 @@ def flush_tiny(arrays, scratch: np.ndarray | None = None, mask: np.ndarray | Non
 
 @functools.lru_cache(maxsize=8)
 def _tiny_threshold(dtype) -> np.ndarray:
-    return operand(float(np.finfo(dtype).tiny) * 2.0 ** 24, dtype)
+    # In the dtype itself: long double's tiny (3e-4932) is 0 as a Python float.
+    return operand(np.finfo(dtype).tiny * 2.0 ** 24, dtype)
 
 
 # -- in-place optimizer updates ----------------------------------------------------

@@ -25,9 +25,10 @@ def warn_about_feature_scales(X: np.ndarray, max_abs: float = 1e3, std_ratio: fl
     if len(X) > 2 * _SAMPLE_ROWS:
         X = X[::len(X) // _SAMPLE_ROWS]
     col_max = np.maximum(np.max(X, axis=0), -np.min(X, axis=0)) if len(X) else np.zeros(X.shape[1])
-    # float32 data is measured in float32 (a float64 copy of each block costs more than the
-    # arithmetic), which is ample for thresholds of 1e3, unless squares could overflow it.
-    low_precision = X.dtype == np.float32 and float(col_max.max(initial=0.0)) < 1e18
+    # float32 data is centred and squared in float32 (a float64 copy of each block costs more
+    # than the arithmetic), ample for thresholds of 1e3, unless a block's 1,024 squares of
+    # deviations up to 2 max|x| could overflow it (|x| above about 1.4e17).
+    low_precision = X.dtype == np.float32 and float(col_max.max(initial=0.0)) < 1e17
     col_std = _column_std(X, np.float32 if low_precision else np.float64)
     large = np.flatnonzero(col_max > max_abs)
     positive = col_std[col_std > 0]
@@ -53,18 +54,20 @@ _SAMPLE_ROWS = 10_000
 
 
 def _column_std(X: np.ndarray, dtype=np.float64, block: int = 1024) -> np.ndarray:
-    """Per-column standard deviation (float64), ``block`` rows at a time, each block in ``dtype``.
+    """Per-column standard deviation (float64), ``block`` rows at a time, deviations in ``dtype``.
 
-    Each block's sums are taken in ``dtype`` and added up across blocks in
-    float64; reducing a float32 X in float64 in one call would make a float64
-    copy of all of X (twice its size), and blocks keep the extra memory to a
-    few MB. The deviations from the mean are squared in ``dtype`` too.
+    The mean is summed in float64 (exact for a constant column, whose
+    deviation is then exactly 0, as its standard deviation must be: the scale
+    check leaves such columns out); the deviations from it are taken and
+    squared in ``dtype`` and the squares summed across blocks in float64.
+    Reducing a float32 X in float64 in one call would make a float64 copy of
+    all of X (twice its size); blocks keep the extra memory to a few MB.
     """
     n = len(X)
     if n == 0:
         return np.zeros(X.shape[1])
     blocks = [X[start:start + block] for start in range(0, n, block)]
-    mean = sum(part.sum(axis=0, dtype=dtype).astype(np.float64) for part in blocks) / n
+    mean = sum(part.sum(axis=0, dtype=np.float64) for part in blocks) / n
     centre = mean.astype(dtype)
     total = np.zeros(X.shape[1])
     for part in blocks:
