@@ -731,16 +731,51 @@ def test_predict_and_evaluate_reject_a_non_positive_batch_size():
         model.evaluate(X, Y, batch_size=-1)
 
 
-def test_a_float16_model_keeps_its_weights_and_learns():
-    # The optimizer's every-16-steps flush of near-subnormal values once zeroed every float16
-    # weight below 1024 (float16's tiny * 2**24): the model silently stopped at chance.
+def test_a_float16_model_is_refused_for_training_and_predicts_after_set_dtype():
+    # float16 cannot carry training's sums and moments (Adam's steps came out hundreds of times
+    # the learning rate, BatchNorm's variance inf): refused with what to do, never a silent failure.
     from numnet import spiral_data
 
     X, y = spiral_data(100, 3, random_state=0)
     model = Sequential([Dense(2, 32), ReLU(), Dense(32, 3), Softmax()], dtype=np.float16, random_state=0)
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # float16 overflow warnings are not the point here
-        history = model.fit(X, y, epochs=40, verbose=0)
-    assert all(np.abs(W).max() > 0.1 for W in model.get_weights()[::2])
-    assert history.history["accuracy"][-1] > history.history["accuracy"][0]
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    with pytest.raises(TypeError, match=r"float16, too narrow to train in.*set_dtype\(np.float16\) afterwards"):
+        model.fit(X, y, epochs=1, verbose=0)
+    with pytest.raises(TypeError, match="too narrow to train in"):
+        model.train_on_batch(X, y)
+    model = Sequential([Dense(2, 32), ReLU(), Dense(32, 3), Softmax()], random_state=0)
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    model.fit(X, y, epochs=20, verbose=0)
+    P32 = model.predict(X)
+    model.set_dtype(np.float16)
+    P16 = model.predict(X)
+    assert P16.dtype == np.float16 and np.abs(P16 - P32).max() < 1e-2
+
+
+def test_set_dtype_refuses_weights_and_state_that_would_overflow_and_changes_nothing():
+    model = Sequential([Dense(3, 4), BatchNorm(4), ReLU(), Dense(4, 2)], dtype=np.float64, random_state=0)
+    model.build(3)
+    weights = model.get_weights()
+    weights[0] = np.full_like(weights[0], 1e300)
+    model.set_weights(weights)
+    before = model.predict(X)
+    with pytest.raises(ValueError, match=r"layer 'dense.*params\['weights'\] has values up to 1e\+300, "
+                                         r"beyond float32's 3.4e\+38"):
+        model.set_dtype(np.float32)
+    assert model.dtype == np.float64 and all(w.dtype == np.float64 for w in model.get_weights())
+    assert_array_equal(model.predict(X), before)
+    bn = model.layers[1]
+    model.set_weights([np.ones_like(w) for w in model.get_weights()])
+    bn.state["running_var"][...] = 1e5  # beyond float16's 6.6e4
+    with pytest.raises(ValueError, match=r"state\['running_var'\] has values up to 1e\+05, beyond float16"):
+        model.set_dtype(np.float16)
+    model.set_dtype(np.float32)  # fits: converted
+    assert model.get_weights()[0].dtype == np.float32
+
+
+def test_a_float16_loss_is_averaged_without_overflowing():
+    from numnet.functional import weighted_mean
+
+    per_sample = np.full(5000, 30.0, np.float16)  # sums to 150,000: beyond float16's 65,504
+    assert weighted_mean(per_sample) == 30.0
+    assert weighted_mean(per_sample, np.full(5000, 0.5, np.float16)) == 15.0

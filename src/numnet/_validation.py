@@ -214,13 +214,14 @@ def as_float_array(arr: np.ndarray, dtype, name: str, fix: str = "scale the data
     if _all_finite(out):
         return out
     if out.dtype != arr.dtype and _all_finite(arr):
-        raise ValueError(_overflow_message(arr, out.dtype, name, fix))
+        raise ValueError(overflow_message(arr, out.dtype, name, fix))
     # Names the user's own NaN/inf, at their positions.
     check_finite(arr if arr.dtype.kind in "fc" else out, name, nonfinite_fix)
     return out
 
 
-def _overflow_message(arr: np.ndarray, dtype: np.dtype, name: str, fix: str) -> str:
+def overflow_message(arr: np.ndarray, dtype: np.dtype, name: str, fix: str) -> str:
+    """The error for values of ``arr`` beyond ``dtype``'s range: the most extreme one, the limit, ``fix``."""
     peak = arr.flat[int(np.argmax(np.abs(arr)))]
     where = f"up to {float(peak):.2g}" if peak > 0 else f"down to {float(peak):.2g}"
     return (f"{name} has values {where}, beyond {dtype.name}'s {float(np.finfo(dtype).max):.2g}; "

@@ -37,6 +37,9 @@ def weighted_mean(per_sample: np.ndarray, sample_weight: MaybeArray = None) -> f
     (2.0, 1.0)
     """
     n = per_sample.shape[0]
+    if per_sample.dtype.itemsize < 4:  # float16: a sum of a few thousand modest losses overflows it
+        per_sample = per_sample.astype(np.float64)
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight, np.float64)
     if sample_weight is not None:
         return float(np.dot(per_sample.reshape(-1), sample_weight.reshape(-1))) / n
     return float(per_sample.sum()) / n

@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike
 
-from numnet._validation import check_float_dtype
+from numnet._validation import check_float_dtype, overflow_message
 from numnet.registry import LAYERS, serialize  # noqa: F401  (re-exported for subclasses)
 
 
@@ -166,11 +166,36 @@ class Layer:
 
     # -- dtype and config ---------------------------------------------------
     def set_dtype(self, dtype: DTypeLike) -> None:
-        """Convert parameters, gradients and state to ``dtype`` (e.g. float64 for gradcheck)."""
-        self.dtype = check_float_dtype(dtype, "dtype")
+        """Convert parameters, gradients and state to ``dtype`` (e.g. float64 for gradcheck).
+
+        Raises ``ValueError``, changing nothing, when a parameter or state value
+        would overflow ``dtype`` (see :meth:`check_dtype_fits`).
+        """
+        resolved = check_float_dtype(dtype, "dtype")
+        self.check_dtype_fits(resolved)
+        self.dtype = resolved
         for store in (self.params, self.grads, self.state):
             for key, value in store.items():
                 store[key] = value.astype(self.dtype)
+
+    def check_dtype_fits(self, dtype: DTypeLike | None) -> None:
+        """Raise ``ValueError`` if a finite parameter or state value would become inf in ``dtype``.
+
+        (1e5 in float16, 1e300 in float32: a silent inf would make every prediction inf or NaN.)
+        """
+        if dtype is None:
+            return
+        dtype = np.dtype(dtype)
+        for kind, store in (("params", self.params), ("state", self.state)):
+            for key, value in store.items():
+                if value.dtype.kind != "f" or dtype.itemsize >= value.dtype.itemsize:
+                    continue
+                with np.errstate(over="ignore"):
+                    converted = value.astype(dtype)
+                if not np.isfinite(converted).all() and np.isfinite(converted).sum() < np.isfinite(value).sum():
+                    raise ValueError(overflow_message(
+                        value, dtype, f"layer '{self.name}': {kind}['{key}']",
+                        f"keep a wider dtype, or bring these values down before converting to {dtype.name}"))
 
     @property
     def n_params(self) -> int:

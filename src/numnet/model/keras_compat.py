@@ -83,10 +83,12 @@ def train_on_batch(model, x, y, sample_weight=None, class_weight=None, return_di
 
     The numbers are those of the forward pass before the step, as in Keras.
     """
-    from numnet.model.training import Trainer, _apply_class_weight, _BatchStep, _configure_metrics
+    from numnet.model.training import (Trainer, _apply_class_weight, _BatchStep, _configure_metrics,
+                                       check_training_dtype)
 
     trainer = Trainer(model)
     trainer._require_compiled()
+    check_training_dtype(model)
     X, targets, weights, mask = trainer._prepare(x, y, sample_weight)
     weights = _apply_class_weight(weights, class_weight, targets, model.n_outputs, model.loss)
     _configure_metrics(model)

@@ -197,8 +197,17 @@ class Sequential:
         return list(self._output_shapes)
 
     def set_dtype(self, dtype: DTypeLike) -> "Sequential":
-        """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack."""
-        self.dtype = check_float_dtype(dtype, "dtype")
+        """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack.
+
+        Raises ``ValueError``, changing nothing, when a weight or a layer's state
+        would overflow ``dtype`` (weights of 1e5 in float16, say).
+        """
+        resolved = check_float_dtype(dtype, "dtype")
+        for layer in self.layers:  # every layer first, so that a refusal leaves the model as it was
+            check = getattr(layer, "check_dtype_fits", None)
+            if check is not None:
+                check(resolved)
+        self.dtype = resolved
         for layer in self.layers:
             self._convert(layer)
         if self.n_features is not None:

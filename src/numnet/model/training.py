@@ -32,6 +32,23 @@ class MaskWarning(UserWarning):
     """A model that ends in MaskedSoftmax was used without a mask."""
 
 
+def check_training_dtype(model) -> None:
+    """Refuse to train a model narrower than float32, with what to do instead.
+
+    float16 cannot carry training's arithmetic: Adam's ``(1 - beta_2) g**2``
+    underflows to 0 (steps hundreds of times the learning rate), BatchNorm's
+    variance and the loss's sums overflow to inf. The model would train badly
+    or not at all, without an error; predicting in float16 is fine.
+    """
+    dtype = getattr(model, "dtype", None)
+    if dtype is not None and np.dtype(dtype).itemsize < 4:
+        raise TypeError(
+            f"this model's dtype is {np.dtype(dtype).name}, too narrow to train in: its sums, variances "
+            "and Adam's moments underflow or overflow, and it would learn badly or not at all; train "
+            "in float32 (the default) and call model.set_dtype(np.float16) afterwards for a smaller "
+            "model to predict with")
+
+
 class Trainer:
     """Runs ``fit`` and ``evaluate`` for one :class:`~numnet.Sequential` model."""
 
@@ -117,6 +134,7 @@ class Trainer:
 
     def _model_ready(self):
         self._require_compiled()
+        check_training_dtype(self.model)
         return self.model
 
     def _array_data(self, X, y, sample_weight, mask, class_weight, validation_data,
