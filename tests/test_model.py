@@ -779,3 +779,21 @@ def test_a_float16_loss_is_averaged_without_overflowing():
     per_sample = np.full(5000, 30.0, np.float16)  # sums to 150,000: beyond float16's 65,504
     assert weighted_mean(per_sample) == 30.0
     assert weighted_mean(per_sample, np.full(5000, 0.5, np.float16)) == 15.0
+
+
+def test_set_dtype_after_training_converts_the_optimizers_moments_and_training_goes_on():
+    from numnet import spiral_data
+
+    Xs, ys = spiral_data(50, 3, random_state=0)
+    model = Sequential([Dense(2, 8), ReLU(), Dense(8, 3), Softmax()], random_state=0)
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    model.fit(Xs, ys, epochs=2, verbose=0)
+    state = model.optimizer.get_state()
+    model.set_dtype(np.float64)
+    converted = model.optimizer.get_state()
+    assert converted["iterations"] == state["iterations"]
+    for key in ("0/m", "0/v"):
+        assert converted[key].dtype == np.float64
+        assert_array_equal(converted[key], state[key].astype(np.float64))
+    model.fit(Xs, ys, epochs=1, verbose=0)  # no "state was made for float32" error
+    assert model.optimizer.iterations == state["iterations"] + 5

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
-                                check_weight_array)
+                                check_weight_array, overflow_message)
 from numnet.layers.base import Layer
 from numnet.layers.dense import Dense
 from numnet.layers.input import Input
@@ -199,20 +199,47 @@ class Sequential:
     def set_dtype(self, dtype: DTypeLike) -> "Sequential":
         """Convert every layer to ``dtype`` (e.g. ``np.float64``) and repack.
 
-        Raises ``ValueError``, changing nothing, when a weight or a layer's state
-        would overflow ``dtype`` (weights of 1e5 in float16, say).
+        The compiled optimizer's moments are converted too, so ``fit`` goes on
+        where it stopped. Raises ``ValueError``, changing nothing, when a weight,
+        a layer's state or a moment would overflow ``dtype`` (weights of 1e5 in
+        float16, say).
         """
         resolved = check_float_dtype(dtype, "dtype")
         for layer in self.layers:  # every layer first, so that a refusal leaves the model as it was
             check = getattr(layer, "check_dtype_fits", None)
             if check is not None:
                 check(resolved)
+        moments = self._optimizer_state_as(resolved)
         self.dtype = resolved
         for layer in self.layers:
             self._convert(layer)
         if self.n_features is not None:
             self._flat = FlatParameters(self.layers, self.dtype)
+        if moments is not None:  # training goes on where it stopped, in the new dtype
+            optimizer, state = moments
+            optimizer.set_state(state)
         return self
+
+    def _optimizer_state_as(self, dtype) -> tuple | None:
+        """``(optimizer, its state converted to dtype)`` for the compiled optimizer; None if it has no moments."""
+        optimizer = getattr(self, "optimizer", None)
+        if dtype is None or optimizer is None or not hasattr(optimizer, "get_state"):
+            return None
+        state = optimizer.get_state()
+        if len(state) <= 1:  # only "iterations": nothing was made for the old dtype yet
+            return None
+        converted = {}
+        for key, value in state.items():
+            if key == "iterations" or value.dtype == dtype:
+                converted[key] = value
+                continue
+            with np.errstate(over="ignore"):
+                converted[key] = value.astype(dtype)
+            if np.isfinite(converted[key]).sum() < np.isfinite(value).sum():
+                raise ValueError(overflow_message(value, np.dtype(dtype), f"the optimizer's state '{key}'",
+                                                  "keep a wider dtype, or call model.optimizer.reset() "
+                                                  "first"))
+        return optimizer, converted
 
     # -- parameters ---------------------------------------------------------
     @property
