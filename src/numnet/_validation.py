@@ -220,6 +220,15 @@ def as_float_array(arr: np.ndarray, dtype, name: str, fix: str = "scale the data
     return out
 
 
+def cast_within_range(arr: np.ndarray, dtype, name: str, fix: str) -> np.ndarray:
+    """``arr.astype(dtype)``, or a ``ValueError`` (:func:`overflow_message`) if a finite value became inf."""
+    with np.errstate(over="ignore"):
+        out = arr.astype(dtype)
+    if out.dtype.kind == "f" and np.isfinite(out).sum() < np.isfinite(arr).sum():
+        raise ValueError(overflow_message(arr, out.dtype, name, fix))
+    return out
+
+
 def overflow_message(arr: np.ndarray, dtype: np.dtype, name: str, fix: str) -> str:
     """The error for values of ``arr`` beyond ``dtype``'s range: the most extreme one, the limit, ``fix``."""
     peak = arr.flat[int(np.argmax(np.abs(arr)))]

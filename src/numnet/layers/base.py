@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike
 
-from numnet._validation import check_float_dtype, overflow_message
+from numnet._validation import cast_within_range, check_float_dtype
 from numnet.registry import LAYERS, serialize  # noqa: F401  (re-exported for subclasses)
 
 
@@ -188,14 +188,10 @@ class Layer:
         dtype = np.dtype(dtype)
         for kind, store in (("params", self.params), ("state", self.state)):
             for key, value in store.items():
-                if value.dtype.kind != "f" or dtype.itemsize >= value.dtype.itemsize:
-                    continue
-                with np.errstate(over="ignore"):
-                    converted = value.astype(dtype)
-                if not np.isfinite(converted).all() and np.isfinite(converted).sum() < np.isfinite(value).sum():
-                    raise ValueError(overflow_message(
-                        value, dtype, f"layer '{self.name}': {kind}['{key}']",
-                        f"keep a wider dtype, or bring these values down before converting to {dtype.name}"))
+                if value.dtype.kind == "f" and dtype.itemsize < value.dtype.itemsize:
+                    cast_within_range(value, dtype, f"layer '{self.name}': {kind}['{key}']",
+                                      f"keep a wider dtype, or bring these values down before "
+                                      f"converting to {dtype.name}")
 
     @property
     def n_params(self) -> int:

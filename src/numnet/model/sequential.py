@@ -8,8 +8,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from numnet._validation import (check_array, check_float_dtype, check_positive_int, check_random_state,
-                                check_weight_array, overflow_message)
+from numnet._validation import (cast_within_range, check_array, check_float_dtype, check_positive_int,
+                                check_random_state, check_weight_array)
 from numnet.layers.base import Layer
 from numnet.layers.dense import Dense
 from numnet.layers.input import Input
@@ -228,17 +228,10 @@ class Sequential:
         state = optimizer.get_state()
         if len(state) <= 1:  # only "iterations": nothing was made for the old dtype yet
             return None
-        converted = {}
-        for key, value in state.items():
-            if key == "iterations" or value.dtype == dtype:
-                converted[key] = value
-                continue
-            with np.errstate(over="ignore"):
-                converted[key] = value.astype(dtype)
-            if np.isfinite(converted[key]).sum() < np.isfinite(value).sum():
-                raise ValueError(overflow_message(value, np.dtype(dtype), f"the optimizer's state '{key}'",
-                                                  "keep a wider dtype, or call model.optimizer.reset() "
-                                                  "first"))
+        converted = {key: value if key == "iterations" else
+                     cast_within_range(value, dtype, f"the optimizer's state '{key}'",
+                                       "keep a wider dtype, or call model.optimizer.reset() first")
+                     for key, value in state.items()}
         return optimizer, converted
 
     # -- parameters ---------------------------------------------------------
